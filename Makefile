@@ -1,0 +1,24 @@
+# codectok: the two commands of the README.
+#   make demo   - set up everything on a fresh machine, then run the main job (offline, bundled models)
+#   make test   - set up everything, then run the whole test suite (what CI runs)
+SHELL := /bin/bash
+VENV  ?= .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.codectok-setup
+
+.PHONY: demo test setup docs-check clean-venv
+
+$(STAMP): setup.py settings.ini scripts/setup.sh
+	bash scripts/setup.sh "$(VENV)"
+	touch "$(STAMP)"
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/codectok demo --out demo_out
+
+test: $(STAMP)
+	bash scripts/test.sh "$(VENV)"
+
+clean-venv:
+	rm -rf "$(VENV)"

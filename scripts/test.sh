@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# codectok's test command (what `make test` and CI run): nbdev hygiene, every notebook as a test, pytest suites.
+set -euo pipefail
+VENV="${1:-.venv}"; BIN="$VENV/bin"
+cd "$(dirname "$0")/.."
+unset IN_TEST   # nbdev_export silently does nothing when IN_TEST is set in the shell
+export MPLBACKEND=Agg HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+t0=$(date +%s)
+
+echo "== 1/3 nbdev hygiene: notebooks clean, library in sync with notebooks"
+before=$(git status --porcelain --untracked-files=all -- nbs codectok | sort)
+"$BIN/nbdev_clean"
+"$BIN/nbdev_export"
+after=$(git status --porcelain --untracked-files=all -- nbs codectok | sort)
+if [ "$before" != "$after" ]; then
+  echo "FAIL: nbdev_clean/nbdev_export changed files (run them and commit the result):"
+  diff <(echo "$before") <(echo "$after") || true
+  git --no-pager diff --stat -- nbs codectok || true
+  exit 1
+fi
+
+echo "== 2/3 nbdev_test over every notebook (fast mode: IN_TEST shrinks heavy work; cells flagged gpu/network skipped)"
+n_nbs=$(ls nbs/*.ipynb | wc -l)
+if "$BIN/nbdev_test" --n_workers 2 --timing; then echo "notebooks: $n_nbs passed, 0 failed"
+else echo "notebooks: nbdev_test failed (see above)"; exit 1; fi
+
+echo "== 3/3 pytest suites"
+"$BIN/python" -m pytest -q tests
+echo "test command finished in $(( $(date +%s) - t0 )) s"
