@@ -18,14 +18,6 @@ __all__ = ['TOKEN_FORMAT', 'save_tokens', 'load_tokens', 'check_tokens_match', '
 # %% ../nbs/12_cli.ipynb #1fdbcfe0
 TOKEN_FORMAT = 'codectok-tokens-v1'
 
-def _atomic_save(path:Path, write) -> Path:
-    "Call `write(tmp_path)` then move the temporary file onto `path`; nothing is left behind on failure."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
-    try: write(tmp); os.replace(tmp, path)
-    except BaseException: Path(tmp).unlink(missing_ok=True); raise
-    return path
-
 def save_tokens(path, # destination `.npz`
                 codes:torch.Tensor, # (B, K, T) codes from `codec.encode`
                 codec:Codec, # the codec that produced them
@@ -41,7 +33,7 @@ def save_tokens(path, # destination `.npz`
                 n_q=int(codes.shape[1]), n_samples=int(n_samples if n_samples is not None else codes.shape[-1] * codec.stride))
     def write(tmp):
         with open(tmp, 'wb') as f: np.savez_compressed(f, codes=codes.cpu().numpy().astype(np.int16), meta=json.dumps(meta))
-    return _atomic_save(path, write)
+    return atomic_write(path, write)
 
 # %% ../nbs/12_cli.ipynb #ae21aba4
 def load_tokens(path) -> tuple[torch.Tensor, dict]:

@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from encodec import EncodecModel
 from encodec.modules import SEANetEncoder, SEANetDecoder
 from encodec.quantization import ResidualVectorQuantizer
-from .core import use_pretrained, weights_dir
+from .core import use_pretrained, weights_dir, atomic_write
 from .vq import CodecSpec, bitrate, n_q_for_bandwidth, _check_n_q
 
 # %% auto #0
@@ -256,13 +256,6 @@ def init_codebooks_(self:MiniCodec, wav:Tensor, # (B, 1, S) audio to fit the cod
     return self
 
 # %% ../nbs/04_tokenization.ipynb #8e7ea1db
-def _atomic_write(path:Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp'); os.close(fd)
-    try: write(tmp); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-
 def save_mini_codec(model:MiniCodec, path:str|Path, fp16:bool=True) -> Path:
     "Save `model` to `path` (.safetensors) and its config to the matching .json; returns the weights path."
     from safetensors.torch import save_file
@@ -271,8 +264,8 @@ def save_mini_codec(model:MiniCodec, path:str|Path, fp16:bool=True) -> Path:
     keep32 = lambda k: k.endswith('inited') or k.endswith('.embed')    # codebooks: nearest-neighbour search is sensitive
     sd = {k: (v.half() if fp16 and v.is_floating_point() and not keep32(k) else v).detach().cpu().contiguous()
           for k, v in model.state_dict().items()}
-    _atomic_write(path, lambda p: save_file(sd, p, metadata={'config': model.cfg.to_json(), 'format': 'codectok-mini'}))
-    _atomic_write(path.with_suffix('.json'), lambda p: Path(p).write_text(model.cfg.to_json()))
+    atomic_write(path, lambda p: save_file(sd, p, metadata={'config': model.cfg.to_json(), 'format': 'codectok-mini'}))
+    atomic_write(path.with_suffix('.json'), lambda p: Path(p).write_text(model.cfg.to_json()))
     return path
 
 # %% ../nbs/04_tokenization.ipynb #3cacfbae

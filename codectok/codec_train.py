@@ -138,6 +138,13 @@ def recon_losses(x:Tensor, y:Tensor, sr:int, cfg:TrainConfig) -> dict:
     "The reconstruction terms of the loss for audio x and its reconstruction y, both (B, 1, S)."
     return dict(mel=mel_loss(x, y, sr, cfg.mel_n_ffts, cfg.mel_n_mels), wav=(x - y).abs().mean())
 
+# %% ../nbs/05_codec_training.ipynb #f3444815
+# the adversarial terms, used when `TrainConfig.discriminator` is on (hinge GAN loss + feature matching)
+def _hinge_d(real, fake): return sum(F.relu(1 - r).mean() + F.relu(1 + f).mean() for r, f in zip(real, fake)) / len(real)
+def _hinge_g(fake): return sum(F.relu(1 - f).mean() for f in fake) / len(fake)
+def _feat_match(fr, ff): return sum(F.l1_loss(b, a.detach()) / (a.detach().abs().mean() + 1e-8)
+                                    for la, lb in zip(fr, ff) for a, b in zip(la, lb)) / max(1, sum(map(len, fr)))
+
 # %% ../nbs/05_codec_training.ipynb #c1fe1020
 from fastcore.basics import patch
 

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['fast_mode', 'use_pretrained', 'scaled', 'set_seed', 'default_device', 'weights_dir', 'cache_dir', 'as_numpy_audio',
-           'play']
+__all__ = ['fast_mode', 'use_pretrained', 'scaled', 'set_seed', 'default_device', 'weights_dir', 'cache_dir', 'atomic_write',
+           'as_numpy_audio', 'play']
 
 # %% ../nbs/00_core.ipynb #69da6516
 def _env_flag(name:str, default:bool|None=None) -> bool|None:
@@ -64,6 +64,19 @@ def cache_dir(*parts:str) -> Path:
     root = Path(os.environ.get('CODECTOK_CACHE') or Path.home()/'.cache'/'codectok')
     p = root.joinpath(*parts); p.mkdir(parents=True, exist_ok=True)
     return p
+
+# %% ../nbs/00_core.ipynb #699bb82d
+def atomic_write(path, # destination file
+                 write, # `write(tmp_path:str)` writes the complete content to `tmp_path`
+                ) -> Path:
+    "Run `write` on a temporary file next to `path`, then move it onto `path`; on any failure nothing is left behind."
+    import tempfile
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
+    try: write(tmp); os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+    return path
 
 # %% ../nbs/00_core.ipynb #8f8dffba
 def as_numpy_audio(wav) -> np.ndarray:

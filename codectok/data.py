@@ -12,7 +12,7 @@ import torch
 from torch.utils.data import Dataset
 import soundfile as sf
 import librosa
-from .core import cache_dir, fast_mode, scaled, use_pretrained
+from .core import cache_dir, fast_mode, scaled, use_pretrained, atomic_write
 
 # %% auto #0
 __all__ = ['SAMPLE_RATE', 'FRAME_SAMPLES', 'NSYNTH_FAMILIES', 'NSYNTH_SOURCES', 'SPLITS', 'PHRASE_KINDS', 'NSYNTH_URL',
@@ -98,16 +98,7 @@ def save_audio(path,                    # destination; the suffix picks the form
         warnings.warn(f"{path.name}: peak {np.abs(x).max():.2f} exceeds 1.0; clipping to [-1, 1].")
         x = np.clip(x, -1, 1)
     if subtype is None and fmt in ('WAV', 'FLAC'): subtype = 'PCM_16'
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.close(fd)
-    try:
-        sf.write(tmp, x, int(sr), subtype=subtype, format=fmt)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: sf.write(tmp, x, int(sr), subtype=subtype, format=fmt))
 
 # %% ../nbs/03_audio_data.ipynb #23e031a1
 def rms_dbfs(wav) -> float:
@@ -336,10 +327,7 @@ def render_phrase(phrase:dict, peak:float=0.9) -> np.ndarray:
     return _scale_to_velocity(x, max(v for *_, v in phrase['notes']), peak)
 
 # %% ../nbs/03_audio_data.ipynb #6f0afa45
-def _write_json(path:Path, obj):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
-    try: Path(tmp).write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
-    except BaseException: Path(tmp).unlink(missing_ok=True); raise
+def _write_json(path:Path, obj): atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(obj, indent=1)))
 
 def _render_job(job):
     "Worker: render one note or phrase and save it; returns its key."

@@ -15,7 +15,7 @@ from torch import Tensor
 from fastcore.basics import patch
 from transformers import GPT2Config, GPT2Model
 import lightning as L
-from .core import cache_dir, set_seed
+from .core import cache_dir, set_seed, atomic_write
 from .patterns import apply_delay, delay_mask, revert_delay
 
 # %% auto #0
@@ -229,14 +229,10 @@ def save_codec_lm(model, # a `CodecLM` (or a `CodecLMModule`, whose `.model` is 
     if not isinstance(model, CodecLM): raise ValueError(f"expected a CodecLM or CodecLMModule, got {type(model).__name__}.")
     path = Path(path)
     if path.suffix != '.safetensors': raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
     sd = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = dict(format='codectok.CodecLM', version='1', dtype='float16' if half else 'float32',
                 config=json.dumps(asdict(replace(model.config, pretrained=False))))
-    tmp = path.with_name(path.name + '.tmp')
-    save_file(sd, str(tmp), metadata=meta)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda tmp: save_file(sd, tmp, metadata=meta))
 
 def load_codec_lm(path, # a file written by `save_codec_lm`
                   device=None, # where to put the model (default CPU)
@@ -439,6 +435,5 @@ def cache_codec_tokens(encode, # callable: (B, 1, samples) float waveforms -> (B
                                  f"{(tuple(codes.shape), codes.dtype) if torch.is_tensor(codes) else type(codes).__name__}.")
             out.append(codes.long().cpu())
     codes = torch.cat(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp'); save_file({'codes': codes.contiguous()}, str(tmp)); os.replace(tmp, path)
+    atomic_write(path, lambda tmp: save_file({'codes': codes.contiguous()}, tmp))
     return codes

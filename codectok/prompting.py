@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 import lightning as L
-from .core import cache_dir, weights_dir
+from .core import cache_dir, weights_dir, atomic_write
 from .data import NSYNTH_FAMILIES, SAMPLE_RATE, FRAME_SAMPLES
 from .patterns import apply_delay, delay_mask
 from .gpt import CodecLM, CodecLMConfig, CodecLMModule, codec_lm_loss
@@ -284,15 +284,9 @@ def save_prompt_encoder(encoder, # a `PromptEncoder` (or a `PromptEncoderModule`
     if not isinstance(encoder, PromptEncoder): raise ValueError(f"expected a PromptEncoder, got {type(encoder).__name__}.")
     path = Path(path)
     if path.suffix != '.safetensors': raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().cpu().contiguous() for k, v in encoder.state_dict().items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp'); os.close(fd)
-    try:
-        save_file(sd, tmp, metadata=dict(format='codectok.PromptEncoder', config=json.dumps(asdict(encoder.config))))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-    return path
+    meta = dict(format='codectok.PromptEncoder', config=json.dumps(asdict(encoder.config)))
+    return atomic_write(path, lambda tmp: save_file(sd, tmp, metadata=meta))
 
 def load_prompt_encoder(path=None, # default: the bundled `weights_dir()/'prompt_encoder.safetensors'`
                         device='cpu') -> PromptEncoder: # eval mode
@@ -497,14 +491,8 @@ def save_conditioner(cond:nn.Module, # a `LabelConditioner` or `ChromaConditione
     else: raise ValueError(f"expected a LabelConditioner or ChromaConditioner, got {type(cond).__name__}.")
     path = Path(path)
     if path.suffix != '.safetensors': raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp'); os.close(fd)
-    try:
-        save_file({k: v.detach().cpu().contiguous() for k, v in cond.state_dict().items()}, tmp,
-                  metadata=dict(format='codectok.conditioner', kind=kind, kwargs=json.dumps(kw)))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    sd = {k: v.detach().cpu().contiguous() for k, v in cond.state_dict().items()}
+    atomic_write(path, lambda tmp: save_file(sd, tmp, metadata=dict(format='codectok.conditioner', kind=kind, kwargs=json.dumps(kw))))
     return path
 
 def load_conditioner(path, device='cpu') -> nn.Module: # eval mode

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
 import lightning as L
+from .core import atomic_write
 from .vq import bits_per_code, prompt_bitrate
 from .codec import log_mel, multiscale_mel_distance
 
@@ -249,12 +250,6 @@ def fit_maskgit(config:MaskGITConfig, train,          # (n, K, T) tensor of wind
     return lit
 
 # %% ../nbs/10_vamping.ipynb #b5bc9615
-def _atomic_write(path:Path, write) -> None:
-    tmp = path.with_name(path.name + '.tmp')
-    try: write(tmp); os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-
 def save_maskgit(model:MaskGIT|LitMaskGIT, path) -> Path:
     "Save `model` as `path` (.safetensors) + the same stem .json config; returns the .safetensors path."
     from safetensors.torch import save_file
@@ -262,8 +257,8 @@ def save_maskgit(model:MaskGIT|LitMaskGIT, path) -> Path:
     path = Path(path).with_suffix('.safetensors'); path.parent.mkdir(parents=True, exist_ok=True)
     cfg = json.dumps(asdict(model.config), indent=1)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    _atomic_write(path, lambda p: save_file(state, str(p), metadata={'config': cfg}))
-    _atomic_write(path.with_suffix('.json'), lambda p: p.write_text(cfg))
+    atomic_write(path, lambda p: save_file(state, p, metadata={'config': cfg}))
+    atomic_write(path.with_suffix('.json'), lambda p: Path(p).write_text(cfg))
     return path
 
 def load_maskgit(path, device='cpu') -> MaskGIT:
