@@ -11,6 +11,7 @@ from torch import Tensor
 from transformers import TopKLogitsWarper, TopPLogitsWarper
 from transformers.cache_utils import Cache, DynamicLayer
 from .patterns import apply_delay, delay_mask, revert_delay
+from .prompting import guided_logits
 from .gpt import CodecLM
 
 # %% auto #0
@@ -225,7 +226,7 @@ def _guide(logits, B, cfg_scale):
     "(B', K, V) -> (B, K, V): uncond + scale·(cond − uncond) when guiding."
     if cfg_scale is None: return logits
     cond, uncond = logits[:B], logits[B:]
-    return uncond + cfg_scale * (cond - uncond)
+    return guided_logits(cond, uncond, cfg_scale)
 
 # %% ../nbs/09_sampling.ipynb #4bf7ccae
 def generate(model:CodecLM, n_frames:int, # T: frames in the result, prompt included
