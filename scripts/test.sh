@@ -21,7 +21,7 @@ fi
 
 echo "== 2/3 nbdev_test over every notebook (fast mode: IN_TEST shrinks heavy work; cells flagged gpu/network skipped)"
 n_nbs=$(ls nbs/*.ipynb | wc -l)
-if "$BIN/nbdev_test" --n_workers 2 --timing; then echo "notebooks: $n_nbs passed, 0 failed"
+if "$BIN/nbdev_test" --n_workers 1 --timing; then echo "notebooks: $n_nbs passed, 0 failed"
 else echo "notebooks: nbdev_test failed (see above)"; exit 1; fi
 
 echo "== 3/3 pytest suites"
