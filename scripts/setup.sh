@@ -26,4 +26,12 @@ $PIP install -q -e ".[dev]" 2>&1 | grep -v '^WARNING: Location' || true
 # The soundfont renderer for NSynth-mini: tinysoundfont renders offline; its pyaudio dependency is only for
 # live playback and does not build without portaudio, so it is installed without dependencies.
 $PIP install -q --no-deps tinysoundfont 2>&1 | grep -v '^WARNING: Location' || true
+# Compile librosa's numba kernels (pYIN, beat/onset tracking, chroma) once, in one process: numba's on-disk cache
+# is not safe to write from several processes at once, and a cache corrupted that way segfaults later runs.
+"$VENV/bin/python" - <<'PY'
+import numpy as np, librosa
+x = (np.sin(2 * np.pi * 440 * np.arange(24000) / 24000) * np.linspace(1, 0, 24000)).astype(np.float32)
+librosa.pyin(x, fmin=50, fmax=2000, sr=24000); librosa.beat.beat_track(y=x, sr=24000)
+librosa.onset.onset_detect(y=x, sr=24000); librosa.feature.chroma_stft(y=x, sr=24000)
+PY
 "$VENV/bin/python" -c "import torch, torchaudio, encodec, transformers, nbdev, codectok; print('codectok setup ok: torch', torch.__version__)"
