@@ -26,7 +26,8 @@ __all__ = ['CODECS', 'midi_to_hz', 'adsr', 'harmonic_note', 'Codec', 'EncodecCod
 # %% ../nbs/04_tokenization.ipynb #0e3e02a7
 def midi_to_hz(midi:float) -> float:
     "Equal-tempered frequency of a MIDI pitch: `midi_to_hz(69)` -> 440.0."
-    return 440.0 * 2 ** ((midi - 69) / 12)
+    import librosa
+    return float(librosa.midi_to_hz(midi))
 
 def adsr(n:int, sr:int, attack:float=0.02, decay:float=0.1, sustain:float=0.7, release:float=0.2) -> Tensor:
     "An (n,) attack-decay-sustain-release envelope: 0 → 1 in `attack` s, → `sustain` in `decay` s, → 0 over the last `release` s."

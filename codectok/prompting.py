@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 import lightning as L
+from .codec import _mel_fb   # the cached mel filterbank of chapter 04
 from .core import cache_dir, weights_dir, atomic_write
 from .data import NSYNTH_FAMILIES, SAMPLE_RATE, FRAME_SAMPLES
 from .patterns import apply_delay, delay_mask
@@ -87,20 +88,15 @@ def _check_wav(wav, name:str='audio') -> Tensor:
     if not torch.isfinite(x).all(): raise ValueError(f"{name} contains NaN or infinite samples.")
     return x.float()
 
-_MEL_FB = {}
 def mel_frames(wav, # (S,), (B, S) or (B, 1, S) float audio
                sr:int=SAMPLE_RATE, n_mels:int=64, n_fft:int=1024,
                hop:int=FRAME_SAMPLES, # 320 samples = one codec frame at 24 kHz
               ) -> Tensor: # (B, T, n_mels) log10 mel power, T = ceil(S / hop) like the codec
     "Log-mel frames aligned with codec frames: `mel_frames(torch.zeros(640)).shape == (1, 2, 64)`."
     x = _check_wav(wav)
-    key = (sr, n_fft, n_mels)
-    if key not in _MEL_FB:
-        import librosa
-        _MEL_FB[key] = torch.from_numpy(librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)).float()   # (n_mels, F)
     X = torch.stft(x, n_fft, hop_length=hop, window=torch.hann_window(n_fft, device=x.device), center=True,
                    pad_mode='constant', return_complex=True).abs().pow(2)                                 # (B, F, S//hop + 1)
-    m = torch.log10((_MEL_FB[key].to(x.device) @ X).clamp_min(1e-5))                                     # (B, n_mels, frames)
+    m = torch.log10((_mel_fb(sr, n_fft, n_mels, x.device) @ X).clamp_min(1e-5))                                     # (B, n_mels, frames)
     return m[..., :-(-x.shape[1] // hop)].transpose(1, 2)
 
 # %% ../nbs/08_prompting.ipynb #80f7cab4
