@@ -8,10 +8,11 @@ import os, random
 from pathlib import Path
 import numpy as np
 import torch
+from IPython.display import Audio
 
 # %% auto #0
 __all__ = ['fast_mode', 'use_pretrained', 'scaled', 'set_seed', 'default_device', 'weights_dir', 'cache_dir', 'atomic_write',
-           'as_numpy_audio', 'play']
+           'as_numpy_audio', 'AudioPlayer', 'play']
 
 # %% ../nbs/00_core.ipynb #69da6516
 def _env_flag(name:str, default:bool|None=None) -> bool|None:
@@ -88,9 +89,23 @@ def as_numpy_audio(wav) -> np.ndarray:
     if not np.isfinite(x).all(): raise ValueError("audio contains NaN or infinite samples.")
     return x.astype(np.float32)
 
-def play(wav, sr:int, max_seconds:float=4.0, normalize:bool=True):
-    "An IPython audio player for mono `wav` at `sr` Hz, cut to `max_seconds` so saved notebooks stay small."
-    from IPython.display import Audio
+# %% ../nbs/00_core.ipynb #b0ffc89e
+class AudioPlayer(Audio):
+    "An `IPython.display.Audio` player whose HTML also records the rate, length and limit it was made with."
+    def __init__(self, x:np.ndarray, # (T,) mono float samples
+                 sr:int, max_seconds:float, normalize:bool=True):
+        super().__init__(x, rate=sr, normalize=normalize)
+        self.sr, self.n_samples, self.max_seconds = int(sr), int(len(x)), float(max_seconds)
+
+    def _repr_html_(self):
+        return (f'<div class="codectok-audio" data-sr="{self.sr}" data-samples="{self.n_samples}" '
+                f'data-max-seconds="{self.max_seconds:g}">{super()._repr_html_()}</div>')
+
+# %% ../nbs/00_core.ipynb #f75d2feb
+def play(wav, sr:int, max_seconds:float=4.0, normalize:bool=True) -> AudioPlayer:
+    "An audio player for mono `wav` at `sr` Hz, cut to `max_seconds` so saved notebooks stay small."
     if sr <= 0: raise ValueError(f"sample rate must be positive, got {sr}.")
+    if max_seconds <= 0: raise ValueError(f"max_seconds must be positive, got {max_seconds}.")
     x = as_numpy_audio(wav)[: int(max_seconds * sr)]
-    return Audio(x, rate=sr, normalize=normalize)
+    if not np.abs(x).max() > 0: normalize = False   # silence: nothing to rescale (and no 0/0)
+    return AudioPlayer(x, sr, max_seconds, normalize=normalize)
