@@ -17,7 +17,8 @@ from .gpt import CodecLM
 # %% auto #0
 __all__ = ['check_sampling', 'filter_logits', 'plot_sampling_filters', 'sample_logits', 'PreallocLayer', 'prealloc_cache',
            'fused_step', 'generate', 'generate_audio', 'repetition_rate', 'interpolate_prompts', 'interpolation_audio',
-           'morph_schedule', 'continuous_morph', 'morph_widget', 'pitch_following']
+           'morph_schedule', 'continuous_morph', 'morph_widget', 'pitch_following', 'default_prompts', 'sampler_render',
+           'plot_codes', 'sampler_widget']
 
 # %% ../nbs/09_sampling.ipynb #5e3a6121
 def check_sampling(temperature:float=1.0, # >= 0; 0 means greedy
@@ -428,3 +429,130 @@ def pitch_following(model:CodecLM, codec, notes=((0, 60), (24, 64), (40, 67), (5
         cents.append(1200 * math.log2(f0 / midi_to_hz(pitch)) if f0 == f0 else float('nan'))
     ok = [abs(c) for c in cents if c == c]
     return dict(cents=cents, mean_abs_cents=float(np.mean(ok)) if ok else float('nan'), voiced=len(ok) / len(cents))
+
+# %% ../nbs/09_sampling.ipynb #24e69426
+_NOTE_NAMES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B']
+
+def _note_name(pitch:int) -> str: return f"{_NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"    # 60 -> 'C4'
+
+def default_prompts(conditioner=None, # a `LabelConditioner`: adds label pairs
+                    sample_rate:int|None=None, # adds a rendered piano note to continue, at this rate
+                    families=('brass', 'flute', 'string'), # NSynth families for the label pairs
+                    pitches=(48, 60, 72), # MIDI pitches for the label pairs
+                    prompt_seconds:float=0.5, # length of the audio prompt
+                   ) -> dict: # name -> prompt, in dropdown order; 'none' last
+    "Named prompts for `sampler_widget`: `default_prompts(cond)` -> `{'brass C3': (48, 'brass'), ..., 'none': None}`."
+    from codectok.data import NSYNTH_FAMILIES
+    bad = [f for f in families if f not in NSYNTH_FAMILIES]
+    if bad: raise ValueError(f"unknown families {bad}; choose from {NSYNTH_FAMILIES}.")
+    for p in pitches:
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 0 <= p <= 127:
+            raise ValueError(f"pitches must be MIDI numbers in 0..127, got {p!r}.")
+    out = {f"{f} {_note_name(p)}": (p, f) for f in families for p in pitches} if conditioner is not None else {}
+    if sample_rate is not None:
+        from codectok.data import render_note
+        if not isinstance(prompt_seconds, (int, float)) or not prompt_seconds > 0: raise ValueError(f"prompt_seconds must be positive, got {prompt_seconds!r}.")
+        out['piano C4 (audio)'] = render_note(0, 60, sr=sample_rate, duration=prompt_seconds, hold=0.75 * prompt_seconds)
+    return out | {'none': None}
+
+# %% ../nbs/09_sampling.ipynb #9d89535e
+def _resolve_prompt(prompt, conditioner) -> dict:
+    "A prompt -> `generate_audio` keyword arguments (`prefix`, `prompt_wav`)."
+    if prompt is None: return {}
+    if isinstance(prompt, dict):
+        bad = set(prompt) - {'label', 'wav'}
+        if bad: raise ValueError(f"a dict prompt has keys 'label' and/or 'wav', got {sorted(bad)}.")
+        kw = _resolve_prompt(tuple(prompt['label']), conditioner) if 'label' in prompt else {}
+        return kw | (_resolve_prompt(prompt['wav'], conditioner) if 'wav' in prompt else {})
+    if isinstance(prompt, tuple):
+        if len(prompt) != 2: raise ValueError(f"a label prompt is a (pitch, family) pair such as (60, 'brass'), got {prompt!r}.")
+        if conditioner is None: raise ValueError("a label prompt needs a conditioner (the `LabelConditioner` trained with the LM).")
+        with torch.no_grad(): return dict(prefix=conditioner.prefix(*prompt))                    # (1, P, n_embd)
+    if torch.is_tensor(prompt) or isinstance(prompt, np.ndarray):
+        x = torch.as_tensor(prompt).float()
+        if x.ndim != 1 or len(x) == 0: raise ValueError(f"an audio prompt must be a 1-D (samples,) waveform, got shape {tuple(x.shape)}.")
+        return dict(prompt_wav=x[None, None])                                                      # (1, 1, S)
+    raise ValueError(f"a prompt must be None, a (pitch, family) pair, a (samples,) waveform or a dict with "
+                     f"'label'/'wav', got {type(prompt).__name__}.")
+
+def sampler_render(model:CodecLM, codec, # the LM and a codec whose n_q and codebook_size match it
+                   prompt=None, # None, (pitch, family), (samples,) audio, or dict(label=..., wav=...)
+                   conditioner=None, # turns label pairs into prefix vectors (`LabelConditioner`)
+                   temperature:float=1.0, top_k:int|None=None, top_p:float|None=None,
+                   seed:int|None=0, # same seed -> same clip
+                   seconds:float=2.0, # clip length, an audio prompt included
+                   **kwargs, # more for `generate` (cfg_scale, window, ...)
+                  ) -> tuple: # (wav (samples,) float32 array, codes (1, K, T))
+    "The sampler panel's pure part: one clip for one setting of its controls."
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise ValueError(f"seed must be None or an int, got {seed!r}.")
+    kw = _resolve_prompt(prompt, conditioner)
+    if 'prompt_wav' in kw and isinstance(seconds, (int, float)) and kw['prompt_wav'].shape[-1] >= seconds * codec.sample_rate:
+        raise ValueError(f"the audio prompt lasts {kw['prompt_wav'].shape[-1] / codec.sample_rate:.2f} s but seconds={seconds} "
+                         "counts it: ask for a longer clip.")
+    wav, codes = generate_audio(model, codec, seconds=seconds, temperature=temperature, top_k=top_k, top_p=top_p,
+                                seed=seed, progress=False, **kw, **kwargs)
+    return wav[0, 0].cpu().numpy(), codes
+
+# %% ../nbs/09_sampling.ipynb #e8be0624
+def plot_codes(codes:Tensor, # (B, K, T) or (K, T) codes
+               ax=None, title:str='', item:int=0):
+    "Heat-map of one item's codes: frames across, codebooks down."
+    import matplotlib.pyplot as plt
+    if not torch.is_tensor(codes) or codes.ndim not in (2, 3): raise ValueError("codes must be a (B, K, T) or (K, T) tensor.")
+    c = (codes[item] if codes.ndim == 3 else codes).cpu().numpy()
+    ax = ax or plt.gca()
+    ax.imshow(c, aspect='auto', interpolation='nearest', cmap='viridis')
+    ax.set_xlabel('frame t', fontsize=8); ax.set_ylabel('codebook k', fontsize=8); ax.tick_params(labelsize=7)
+    ax.set_title(title or f'codes {c.shape[0]} x {c.shape[1]}', fontsize=9)
+    return ax
+
+# %% ../nbs/09_sampling.ipynb #78593b6c
+def sampler_widget(model:CodecLM, codec, conditioner=None, # `LabelConditioner` for label prompts
+                   prompts:dict|None=None, # name -> prompt (see `sampler_render`); default: `default_prompts`
+                   seconds:float=2.0, max_seconds:float=8.0, # initial and largest clip length
+                   **kwargs): # more for `generate` (cfg_scale, ...)
+    "Prompt dropdown, temperature / top-k / top-p / length sliders, seed box and Generate button (Jupyter, Colab)."
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+    from codectok.core import play
+    prompts = default_prompts(conditioner, codec.sample_rate) if prompts is None else dict(prompts)
+    if not prompts: raise ValueError("prompts must name at least one prompt (None for unconditioned).")
+    ctl = dict(prompt=widgets.Dropdown(options=list(prompts), description='prompt'),
+               temperature=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.05, description='temperature'),
+               top_k=widgets.IntSlider(value=0, min=0, max=model.config.codebook_size, description='top-k (0 off)'),
+               top_p=widgets.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description='top-p (1 off)'),
+               seed=widgets.IntText(value=0, description='seed'),
+               seconds=widgets.FloatSlider(value=seconds, min=0.1, max=max(max_seconds, seconds), step=0.1, description='seconds'))
+    button, out = widgets.Button(description='Generate', button_style='primary'), widgets.Output()
+    box = widgets.VBox([widgets.HBox([ctl['prompt'], ctl['seed'], button]),
+                        widgets.HBox([ctl['temperature'], ctl['top_k']]), widgets.HBox([ctl['top_p'], ctl['seconds']]), out])
+    def render(**values) -> tuple:
+        "Current control values overridden by `values` -> (wav, codes)."
+        bad = set(values) - set(ctl)
+        if bad: raise ValueError(f"unknown control(s) {sorted(bad)}; the panel has {list(ctl)}.")
+        v = {k: w.value for k, w in ctl.items()} | values
+        if v['prompt'] not in prompts: raise ValueError(f"unknown prompt {v['prompt']!r}; choose one of {list(prompts)}.")
+        box.last = sampler_render(model, codec, prompts[v['prompt']], conditioner, temperature=v['temperature'],
+                                  top_k=v['top_k'] or None, top_p=None if v['top_p'] == 1 else v['top_p'],
+                                  seed=v['seed'], seconds=v['seconds'], **kwargs)
+        return box.last
+    def show(**values):
+        "Player, a one-line summary and the codes picture for the current (or given) values."
+        wav, codes = render(**values)
+        v = {k: w.value for k, w in ctl.items()} | values
+        print(f"prompt {v['prompt']!r}, temperature {v['temperature']}, top-k {v['top_k'] or 'off'}, "
+              f"top-p {'off' if v['top_p'] == 1 else v['top_p']}, seed {v['seed']}: {len(wav) / codec.sample_rate:.2f} s")
+        display(play(wav, codec.sample_rate))
+        fig, ax = plt.subplots(figsize=(6, 1.6)); plot_codes(codes, ax); plt.show()
+    def on_click(_):
+        button.disabled = True
+        with out:
+            out.clear_output(wait=True)
+            try: show()
+            except ValueError as e: print(f"error: {e}")
+            finally: button.disabled = False
+    button.on_click(on_click)
+    box.controls, box.button, box.output, box.render, box.show, box.last = ctl, button, out, render, show, None
+    return box
