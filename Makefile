@@ -1,6 +1,7 @@
 # codectok: the two commands of the README.
 #   make demo   - set up everything on a fresh machine, then run the main job (offline, bundled models)
 #   make test   - set up everything, then run the whole test suite (what CI runs)
+#   make docs-check - only the offline docs check (also stage 4 of make test)
 SHELL := /bin/bash
 VENV  ?= .venv
 BIN   := $(VENV)/bin
@@ -19,6 +20,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/test.sh "$(VENV)"
+
+docs-check: $(STAMP)
+	bash scripts/docs_check.sh "$(VENV)"
 
 clean-venv:
 	rm -rf "$(VENV)"

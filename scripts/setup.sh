@@ -5,13 +5,18 @@ VENV="${1:-.venv}"
 PY="${PYTHON:-python3}"
 cd "$(dirname "$0")/.."
 
-# 1. Debian packages (none are strictly needed today; see ENVIRONMENT notes in the README).
-apt_pkgs=()
+# 1. Debian packages: chromium for the docs check (stage 4 of the test command loads every audio player headless).
+apt_pkgs=(chromium)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
-  missing=(); for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  # A package counts as present when dpkg has it or its command is already on PATH (e.g. a Chromium installed otherwise).
+  missing=(); for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || command -v "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-    else echo "codectok setup: please install Debian packages: ${missing[*]} (sudo apt-get install ...)" >&2; exit 1; fi
+    else
+      # Not fatal: `make demo` needs none of them; the docs check (stage 4 of `make test`) fails with its own message.
+      echo "codectok setup: WARNING: missing Debian packages: ${missing[*]} (needed by the docs check of 'make test');" \
+           "not root, so install them with: sudo apt-get install -y ${missing[*]}" >&2
+    fi
   fi
 fi
 

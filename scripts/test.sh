@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# codectok's test command (what `make test` and CI run): nbdev hygiene, every notebook as a test, pytest suites.
+# codectok's test command (what `make test` and CI run): nbdev hygiene, every notebook as a test, pytest suites,
+# the offline docs check (rendered docs: every audio player a valid WAV that loads in headless Chromium).
 set -euo pipefail
 VENV="${1:-.venv}"; BIN="$VENV/bin"
 cd "$(dirname "$0")/.."
@@ -7,7 +8,7 @@ unset IN_TEST   # nbdev_export silently does nothing when IN_TEST is set in the 
 export MPLBACKEND=Agg HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 t0=$(date +%s)
 
-echo "== 1/3 nbdev hygiene: notebooks clean, library in sync with notebooks"
+echo "== 1/4 nbdev hygiene: notebooks clean, library in sync with notebooks"
 before=$(git status --porcelain --untracked-files=all -- nbs codectok | sort)
 "$BIN/nbdev_clean"
 "$BIN/nbdev_export"
@@ -19,11 +20,18 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 
-echo "== 2/3 nbdev_test over every notebook (fast mode: IN_TEST shrinks heavy work; cells flagged gpu/network skipped)"
+echo "== 2/4 nbdev_test over every notebook (fast mode: IN_TEST shrinks heavy work; cells flagged gpu/network skipped)"
 n_nbs=$(ls nbs/*.ipynb | wc -l)
 if "$BIN/nbdev_test" --n_workers 1 --timing; then echo "notebooks: $n_nbs passed, 0 failed"
 else echo "notebooks: nbdev_test failed (see above)"; exit 1; fi
 
-echo "== 3/3 pytest suites"
+echo "== 3/4 pytest suites"
 "$BIN/python" -m pytest -q tests
+
+echo "== 4/4 docs check: nbdev docs processing rendered to HTML offline; every audio player decodes and loads in Chromium"
+bash scripts/docs_check.sh "$VENV"
+after_docs=$(git status --porcelain --untracked-files=all -- nbs codectok | sort)
+if [ "$after" != "$after_docs" ]; then
+  echo "FAIL: the docs processing changed tracked files:"; diff <(echo "$after") <(echo "$after_docs") || true; exit 1
+fi
 echo "test command finished in $(( $(date +%s) - t0 )) s"
