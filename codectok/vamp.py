@@ -23,8 +23,8 @@ __all__ = ['MaskGITConfig', 'MaskGIT', 'cosine_schedule', 'training_mask', 'mask
            'synthetic_tokens', 'LitMaskGIT', 'fit_maskgit', 'save_maskgit', 'load_maskgit', 'vamp_schedule',
            'top_p_filter', 'typical_filter', 'sample_tokens', 'vamp', 'vamp_chain', 'plot_mask', 'periodic_mask',
            'compression_mask', 'inpaint_mask', 'times_mask', 'beat_mask', 'onset_mask', 'random_mask', 'mask_and',
-           'mask_or', 'mask_bitrate', 'token_windows', 'mel_embedding', 'frechet_distance', 'noisy_tokens',
-           'fig5_experiment']
+           'mask_or', 'mask_bitrate', 'design_mask', 'token_windows', 'mel_embedding', 'frechet_distance',
+           'noisy_tokens', 'fig5_experiment', 'mask_designer']
 
 # %% ../nbs/10_vamping.ipynb #a19e2dc5
 def _check_codes(codes, name:str='codes') -> None:
@@ -518,6 +518,29 @@ def mask_bitrate(mask:Tensor, frame_rate:float, codebook_size:int) -> Tensor:
     kept = (~mask.bool()).flatten(1).sum(1).double()
     return kept * bits_per_code(codebook_size) / (mask.shape[-1] / frame_rate)
 
+# %% ../nbs/10_vamping.ipynb #cc0b00d4
+def design_mask(shape,               # (B, K, T) or a code tensor
+                frame_rate:float,    # frames per second (for the prefix/suffix seconds)
+                period:int=0,        # P: keep every P-th frame (`width` wide); 0 = no periodic prompt
+                width:int=1,         # frames kept per period, 1..P
+                n_kept:int=0,        # N_k: codebooks kept at every frame
+                depth:int|None=None, # d: codebooks kept at the periodic and prefix/suffix frames (default K)
+                prefix_s:float=0., suffix_s:float=0., # seconds kept at the start and at the end
+               ) -> Tensor:          # (B, K, T) bool, True = generate
+    """The mask designer's prompt. `design_mask((1, 3, 8), 75, period=4, n_kept=1)` keeps (#):
+    k0 ########
+    k1 #...#...
+    k2 #...#..."""
+    B, K, T = _mask_shape(shape)
+    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 0:
+        raise ValueError(f"period must be an integer >= 0 (0 = no periodic prompt), got {period!r}.")
+    depth = K if depth is None else depth
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or not 0 <= depth <= K:
+        raise ValueError(f"depth must be an integer in [0, K={K}] (codebooks kept at the kept frames), got {depth!r}.")
+    frames = periodic_mask((B, K, T), int(period), width) if period else torch.ones(B, K, T, dtype=torch.bool)
+    frames = mask_and(frames, inpaint_mask((B, K, T), frame_rate, prefix_s, suffix_s))     # kept frames, all codebooks
+    return mask_and(mask_or(frames, compression_mask((B, K, T), int(depth))), compression_mask((B, K, T), n_kept))
+
 # %% ../nbs/10_vamping.ipynb #ed35a95e
 def token_windows(codes_list, window:int, hop:int|None=None) -> Tensor:
     "Cut a list of (K, T_i) code tensors into (n, K, window) windows every `hop` frames (clips shorter than `window` are dropped)."
@@ -590,3 +613,89 @@ def fig5_experiment(coarse:MaskGIT, c2f:MaskGIT, codec, wavs,  # wavs: (n, S) au
             rows.append(dict(period=P, n_kept=nk, bitrate=mask_bitrate(mask, fr, N).mean().item(), mask_ratio=r,
                              mel_vamp=vm, mel_noisy=nm, fd_vamp=vf, fd_noisy=nf))
     return rows
+
+# %% ../nbs/10_vamping.ipynb #3f060b61
+def _designer_codes(codes_or_wav, codec) -> Tensor:
+    "(1, K, T) codes from codes or from (S,) / (1, 1, S) audio at the codec's rate."
+    x = codes_or_wav
+    if isinstance(x, np.ndarray): x = torch.from_numpy(x)
+    if not torch.is_tensor(x): raise ValueError(f"codes_or_wav must be a (1, K, T) code tensor or a (samples,) waveform, got {type(x).__name__}.")
+    if x.is_floating_point():
+        if x.ndim not in (1, 3) or (x.ndim == 3 and x.shape[:2] != (1, 1)):
+            raise ValueError(f"audio must have shape (samples,) or (1, 1, samples), got {tuple(x.shape)}.")
+        with torch.no_grad(): x = codec.encode(x.reshape(1, 1, -1))
+    _check_codes(x, 'codes_or_wav')
+    if x.shape[0] != 1: raise ValueError(f"the designer works on one clip at a time: got a batch of {x.shape[0]}; pass codes[:1].")
+    if x.shape[1] != getattr(codec, 'n_q', x.shape[1]):
+        raise ValueError(f"codes have K={x.shape[1]} codebooks but the codec decodes n_q={codec.n_q}.")
+    if int(x.min()) < 0 or int(x.max()) >= codec.codebook_size: raise ValueError(f"codes must lie in [0, {codec.codebook_size}).")
+    return x
+
+def mask_designer(codes_or_wav, # (1, K, T) codes, or (samples,) / (1, 1, samples) audio at the codec's rate
+                  codec, # frame_rate, codebook_size, n_q; encode (for audio) and decode (for Vamp)
+                  coarse:MaskGIT|None=None, # coarse model (or the only model, reading all K codebooks)
+                  c2f:MaskGIT|None=None, # coarse-to-fine model for `vamp_chain`
+                  steps:int=24, seed:int=0, # for `vamp`
+                  max_period:int=32, init:dict|None=None, # initial control values, e.g. dict(period=16)
+                  **kwargs): # more for `vamp` (temperature, top_p, ...)
+    "Sliders for `design_mask` -> mask picture + bitrate, and a Vamp button -> audio when models are given (Jupyter)."
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+    from codectok.core import play
+    codes = _designer_codes(codes_or_wav, codec)
+    _, K, T = codes.shape; fr, N = codec.frame_rate, codec.codebook_size
+    secs = dict(min=0.0, max=round(T / fr, 2), step=0.05)
+    ctl = dict(period=widgets.IntSlider(value=8, min=0, max=max_period, description='period (0 off)'),
+               width=widgets.IntSlider(value=1, min=1, max=8, description='width'),
+               n_kept=widgets.IntSlider(value=0, min=0, max=K, description='kept codebooks'),
+               depth=widgets.IntSlider(value=K, min=0, max=K, description='depth'),
+               prefix_s=widgets.FloatSlider(value=0.0, description='prefix (s)', **secs),
+               suffix_s=widgets.FloatSlider(value=0.0, description='suffix (s)', **secs))
+    for k, v in (init or {}).items():
+        if k not in ctl: raise ValueError(f"unknown control {k!r} in init; the designer has {list(ctl)}.")
+        ctl[k].value = v
+    button = widgets.Button(description='Vamp', button_style='primary', disabled=coarse is None)
+    pic, sound = widgets.Output(), widgets.Output()
+    box = widgets.VBox([widgets.HBox([ctl['period'], ctl['width'], button]), widgets.HBox([ctl['n_kept'], ctl['depth']]),
+                        widgets.HBox([ctl['prefix_s'], ctl['suffix_s']]), pic, sound])
+    def values(**over) -> dict:
+        bad = set(over) - set(ctl)
+        if bad: raise ValueError(f"unknown control(s) {sorted(bad)}; the designer has {list(ctl)}.")
+        return {k: w.value for k, w in ctl.items()} | over
+    def render(**over) -> dict:
+        "Control values (current, overridden by `over`) -> dict(mask (1, K, T) bool, bitrate bps, ratio generated)."
+        m = design_mask(codes, fr, **values(**over))
+        box.last = dict(mask=m, bitrate=float(mask_bitrate(m, fr, N)[0]), ratio=float(m.float().mean()))
+        return box.last
+    def vamp_audio(**over) -> tuple:
+        "Fill the designed mask: (wav (samples,) float32 array, codes (1, K, T))."
+        if coarse is None: raise ValueError("vamping needs a model: pass coarse= (and c2f= for the coarse-to-fine chain).")
+        m = render(**over)['mask']
+        with torch.no_grad():
+            out = (vamp_chain(coarse, c2f, codes, m, steps=steps, seed=seed, progress=False, **kwargs) if c2f is not None
+                   else vamp(coarse, codes, m, steps=steps, seed=seed, progress=False, **kwargs))
+            return codec.decode(out)[0, 0].cpu().numpy(), out
+    def show(audio:bool|None=None, **over):
+        "The mask picture and bitrate, and (audio=True, default when a model is given) the vamped clip."
+        r = render(**over)
+        fig, ax = plt.subplots(figsize=(6, 0.25 * K + 1.0))
+        plot_mask(r['mask'], ax, f"{r['bitrate']:.0f} bps kept, {r['ratio']:.0%} of {K} x {T} tokens generated"); plt.show()
+        if (coarse is not None) if audio is None else audio: display(play(vamp_audio(**over)[0], codec.sample_rate))
+    def redraw(_=None):
+        with pic:
+            pic.clear_output(wait=True)
+            try: show(audio=False)
+            except ValueError as e: print(f"error: {e}")
+    def on_click(_):
+        button.disabled = True
+        with sound:
+            sound.clear_output(wait=True)
+            try: wav, _ = vamp_audio(); display(play(wav, codec.sample_rate))
+            except ValueError as e: print(f"error: {e}")
+            finally: button.disabled = False
+    for w in ctl.values(): w.observe(redraw, names='value')
+    button.on_click(on_click)
+    box.controls, box.button, box.codes, box.last = ctl, button, codes, None
+    box.render, box.vamp, box.show, box.redraw = render, vamp_audio, show, redraw
+    return box
