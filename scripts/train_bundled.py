@@ -1,0 +1,232 @@
+"""Train the bundled models that sit on top of the shipped mini codec, on NSynth-mini tokens.
+
+    python scripts/train_bundled.py tokens              # encode NSynth-mini once with the shipped codec (cached)
+    python scripts/train_bundled.py lm --minutes 45     # label-conditioned CodecLM -> weights/lm*.safetensors
+    python scripts/train_bundled.py maskgit --minutes 45  # coarse + coarse-to-fine MaskGIT -> weights/maskgit_*.safetensors
+
+Each job sizes its step budget from a timed probe so it ends in about `--minutes` on this machine, writes its weights
+atomically (safetensors) and a model card `<name>.card.json` with data, steps, hardware and held-out figures.
+The token caches are keyed by a hash of the codec weights, so retraining the codec never reuses stale tokens.
+"""
+from __future__ import annotations
+import argparse, hashlib, json, math, os, platform, time, warnings
+from pathlib import Path
+import numpy as np
+import torch
+
+warnings.filterwarnings('ignore')
+from codectok.core import weights_dir, cache_dir, set_seed, atomic_write
+from codectok.codec import get_codec
+from codectok.data import render_nsynth_mini, NSynthDataset, PhraseDataset
+
+SPLITS = ('train', 'valid', 'test')
+
+
+def codec_tag() -> str:
+    "Short hash of the shipped codec weights: the key of every token cache."
+    return hashlib.sha1((weights_dir()/'mini_codec.safetensors').read_bytes()).hexdigest()[:10]
+
+
+def _encode_all(codec, wavs, batch:int=16) -> list:
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(wavs), batch):
+            chunk = wavs[i:i + batch]
+            L = max(len(w) for w in chunk)
+            x = torch.stack([torch.nn.functional.pad(torch.as_tensor(w, dtype=torch.float32), (0, L - len(w))) for w in chunk])[:, None]
+            codes = codec.encode(x)
+            out += [c[:, :math.ceil(len(w) / codec.stride)] for c, w in zip(codes, chunk)]
+    return out
+
+
+def tokens(verbose:bool=True) -> dict:
+    "{split: {'notes': (n, 8, 300) codes, 'labels': (n, 2) [pitch, family], 'phrases': list of (8, T_i)}} (cached)."
+    from safetensors.torch import save_file, load_file
+    path = cache_dir('tokens')/f'nsynth_mini_{codec_tag()}.safetensors'
+    if path.exists():
+        flat = load_file(str(path))
+    else:
+        t0, codec, root, flat = time.time(), get_codec('mini', n_q=8), render_nsynth_mini(verbose=False), {}
+        for s in SPLITS:
+            notes = NSynthDataset(root, s)
+            flat[f'{s}/notes'] = torch.stack(_encode_all(codec, [notes[i]['wav'] for i in range(len(notes))]))
+            flat[f'{s}/labels'] = torch.tensor([[notes[i]['pitch'], notes[i]['instrument_family']] for i in range(len(notes))])
+            for j, c in enumerate(_encode_all(codec, [torch.as_tensor(p['wav']) for p in PhraseDataset(root, s)])):
+                flat[f'{s}/phrase/{j:04d}'] = c.contiguous()
+        atomic_write(path, lambda tmp: save_file({k: v.contiguous() for k, v in flat.items()}, tmp))
+        if verbose: print(f"encoded NSynth-mini in {time.time() - t0:.0f} s -> {path}")
+    out = {}
+    for s in SPLITS:
+        ph = sorted(k for k in flat if k.startswith(f'{s}/phrase/'))
+        out[s] = dict(notes=flat[f'{s}/notes'], labels=flat[f'{s}/labels'], phrases=[flat[k] for k in ph])
+    if verbose: print({s: (tuple(v['notes'].shape), len(v['phrases'])) for s, v in out.items()})
+    return out
+
+
+def _hardware() -> str:
+    return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), {os.cpu_count()} cores, " + \
+           (torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')
+
+
+def _probe(step_fn, n:int=3) -> float:
+    "Seconds per training step (median of n after one warm-up)."
+    step_fn(); ts = []
+    for _ in range(n):
+        t = time.perf_counter(); step_fn(); ts.append(time.perf_counter() - t)
+    return float(np.median(ts))
+
+
+def _write_card(path:Path, card:dict):
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(card, indent=1)))
+    print(json.dumps(card, indent=1))
+
+
+# ---------------------------------------------------------------- the label-conditioned LM
+LM_FRAMES = 150      # the first 2 s of every note: attack + sustain
+
+
+def lm_config(**kw):
+    from codectok.gpt import CodecLMConfig
+    K = 8
+    return CodecLMConfig(**(dict(n_q=K, codebook_size=1024, n_embd=256, n_layer=4, n_head=4,
+                                 n_positions=2 + 1 + LM_FRAMES + K - 1, dropout=0.1, cond_dropout=0.15) | kw))
+
+
+def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int=0, **cfg_kw) -> dict:
+    from codectok.gpt import apply_delay, codec_lm_loss, delay_mask
+    from codectok.prompting import LabelConditioner, ConditionedLMModule, train_conditioned_lm, lm_loss
+    from codectok.gpt import save_codec_lm
+    from codectok.prompting import save_conditioner
+    set_seed(seed)
+    tok = tokens()
+    tr, va = tok['train'], tok['valid']
+    codes, labels = tr['notes'][..., :LM_FRAMES], tr['labels']
+    cfg = lm_config(**cfg_kw)
+    probe = ConditionedLMModule(cfg, LabelConditioner(cfg.n_embd))
+    opt = torch.optim.AdamW(probe.parameters(), lr=1e-4)
+    def one():
+        i = torch.randint(len(codes), (batch_size,))
+        loss = probe._loss((codes[i], labels[i]))['loss']; opt.zero_grad(); loss.backward(); opt.step()
+    sec = _probe(one)
+    steps = max(20, int(minutes * 60 * 0.92 / (sec * 1.05)))          # ~5 % for validation and bookkeeping
+    print(f"LM probe: {sec:.2f} s/step -> {steps} steps in ~{minutes} min")
+    t0 = time.time()
+    mod = train_conditioned_lm(codes, labels, cfg, LabelConditioner(cfg.n_embd),
+                               val=(va['notes'][..., :LM_FRAMES], va['labels']), batch_size=batch_size, max_steps=steps,
+                               lr=lr, val_every=max(50, steps // 10), log_dir=cache_dir('runs', 'bundled_lm'), seed=seed)
+    wall = time.time() - t0
+    lm, cond = mod.model.eval(), mod.conditioner.eval()
+    te = tok['test']
+    per_k = _per_codebook_ce(lm, te['notes'][..., :LM_FRAMES], cond, te['labels'])
+    with torch.no_grad():
+        pre = cond(te['labels'])
+        null = lm.null_prefix(len(pre), pre.shape[1])
+    fig = dict(test_ce_labels=lm_loss(lm, te['notes'][..., :LM_FRAMES], pre),
+               test_ce_null_prefix=lm_loss(lm, te['notes'][..., :LM_FRAMES], null), test_ce_per_codebook=per_k,
+               unigram_entropy=_unigram(codes, cfg.codebook_size))
+    out.mkdir(parents=True, exist_ok=True)
+    save_codec_lm(lm, out/'lm.safetensors', half=True)
+    save_conditioner(cond, out/'lm_conditioner.safetensors')
+    n_params = sum(p.numel() for p in lm.parameters())
+    _write_card(out/'lm.card.json', dict(
+        model=f"CodecLM: GPT-2 backbone {cfg.n_layer} layers x {cfg.n_embd} wide, {cfg.n_head} heads, K={cfg.n_q} x "
+              f"(N+1)={cfg.vocab_per_codebook} embedding rows and heads, delay pattern; LabelConditioner prefix "
+              f"(pitch, family: 2 vectors), condition dropout {cfg.cond_dropout} (CFG); {n_params / 1e6:.2f}M weights, fp16 on disk",
+        data=f"NSynth-mini train notes ({len(codes)}), first {LM_FRAMES} frames (2 s) of mini-codec tokens (codec {codec_tag()})",
+        steps=steps, batch=batch_size, lr=lr, wall_minutes=round(wall / 60, 1), hardware=_hardware(),
+        figures={k: (round(v, 3) if isinstance(v, float) else v) for k, v in fig.items()}))
+    return fig
+
+
+def _unigram(codes, N) -> float:
+    p = torch.stack([torch.bincount(codes[:, k].flatten(), minlength=N).float() for k in range(codes.shape[1])])
+    p = p / p.sum(1, keepdim=True)
+    return float(-(p * p.clamp_min(1e-12).log()).sum(1).mean())
+
+
+def _per_codebook_ce(lm, codes, cond, labels) -> list:
+    from codectok.gpt import apply_delay, delay_mask
+    seq = apply_delay(codes, lm.config.codebook_size)
+    m = delay_mask(lm.config.n_q, codes.shape[2])                                # (K, S) True where a real code sits
+    with torch.no_grad():
+        lg = torch.cat([lm(seq[i:i + 32], cond(labels[i:i + 32])) for i in range(0, len(seq), 32)])   # (B, S, K, V)
+    ce = torch.nn.functional.cross_entropy(lg.permute(0, 3, 2, 1), seq, reduction='none')        # (B, K, S)
+    return [round(float(ce[:, k][:, m[k]].mean()), 3) for k in range(lm.config.n_q)]
+
+
+# ---------------------------------------------------------------- MaskGIT coarse + coarse-to-fine
+MG_WINDOW, N_COARSE = 150, 4
+
+
+def mg_windows(split:dict) -> torch.Tensor:
+    from codectok.vamp import token_windows
+    notes = token_windows(list(split['notes']), MG_WINDOW, MG_WINDOW)             # 2 windows per 4 s note
+    phrases = token_windows(split['phrases'], MG_WINDOW, MG_WINDOW // 3)
+    return torch.cat([notes, phrases.repeat(3, 1, 1)])                               # phrases up-weighted: musical time structure
+
+
+def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, seed:int=0, dim:int=256, n_layer:int=4) -> dict:
+    from codectok.vamp import MaskGITConfig, MaskGIT, maskgit_step, fit_maskgit, save_maskgit
+    set_seed(seed)
+    tok = tokens()
+    tr, va, te = (mg_windows(tok[s]) for s in SPLITS)
+    cfgs = dict(coarse=MaskGITConfig(n_q=N_COARSE, n_coarse=0, codebook_size=1024, dim=dim, n_layer=n_layer, n_head=4,
+                                     max_len=1024, dropout=0.1),
+                c2f=MaskGITConfig(n_q=8, n_coarse=N_COARSE, codebook_size=1024, dim=dim, n_layer=n_layer, n_head=4,
+                                  max_len=1024, dropout=0.1))
+    figs = {}
+    for name, cfg in cfgs.items():
+        sl = slice(0, cfg.n_q)
+        probe = MaskGIT(cfg); opt = torch.optim.AdamW(probe.parameters(), lr=1e-4)
+        def one():
+            i = torch.randint(len(tr), (batch_size,))
+            loss = maskgit_step(probe, tr[i][:, sl])['loss']; opt.zero_grad(); loss.backward(); opt.step()
+        sec = _probe(one)
+        steps = max(20, int(minutes / 2 * 60 * 0.92 / (sec * 1.05)))
+        print(f"MaskGIT {name} probe: {sec:.2f} s/step -> {steps} steps")
+        t0 = time.time()
+        lit = fit_maskgit(cfg, tr[:, sl], val=va[:, sl], max_steps=steps, batch_size=batch_size, lr=lr,
+                          warmup=max(10, steps // 20), seed=seed, accelerator='cpu', val_every=max(50, steps // 5))
+        wall = time.time() - t0
+        model = lit.model.eval()
+        g = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            test = [maskgit_step(model, te[i:i + 32, sl], g) for i in range(0, len(te), 32)]
+        figs[name] = dict(steps=steps, wall_minutes=round(wall / 60, 1),
+                          first_train_loss=round(float(np.mean(lit.history[:20])), 3),
+                          last_train_loss=round(float(np.mean(lit.history[-50:])), 3),
+                          test_masked_loss=round(float(np.mean([t['loss'].item() for t in test])), 3),
+                          test_masked_acc=round(float(np.mean([t['acc'].item() for t in test])), 3))
+        out.mkdir(parents=True, exist_ok=True)
+        _half_save_maskgit(model, out/f'maskgit_{name}.safetensors')
+    _write_card(out/'maskgit.card.json', dict(
+        model=f"MaskGIT (VampNet-style): bidirectional transformer {n_layer} layers x {dim} wide, 4 heads; coarse reads "
+              f"codebooks 1-{N_COARSE}, coarse-to-fine predicts {N_COARSE + 1}-8 given 1-{N_COARSE}; fp16 on disk",
+        data=f"NSynth-mini train: {MG_WINDOW}-frame (2 s) windows of notes and phrases (phrases x3), mini-codec tokens "
+             f"(codec {codec_tag()}); {len(tr)} windows", batch=batch_size, lr=lr, hardware=_hardware(), figures=figs))
+    return figs
+
+
+def _half_save_maskgit(model, path:Path):
+    "save_maskgit, with float weights stored as fp16 (load_maskgit upcasts on load_state_dict)."
+    from codectok.vamp import save_maskgit
+    import copy
+    m = copy.deepcopy(model).half()
+    save_maskgit(m, path)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('job', choices=('tokens', 'lm', 'maskgit'))
+    ap.add_argument('--minutes', type=float, default=45)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--out', default=str(weights_dir()))
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    if a.job == 'tokens': tokens()
+    elif a.job == 'lm': train_lm(a.minutes, Path(a.out))
+    else: train_maskgit(a.minutes, Path(a.out))
+
+
+if __name__ == '__main__':
+    main()
