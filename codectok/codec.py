@@ -181,11 +181,11 @@ class MiniCodecConfig:
     "Hyper-parameters of the bundled mini codec (saved as JSON next to its weights)."
     sample_rate:int = 24_000
     ratios:tuple = (8, 5, 4, 2)          # decoder upsampling ratios (the encoder uses them reversed): stride 320 -> 75 Hz
-    n_filters:int = 8                    # channels after the first conv; doubled at every downsampling (EnCodec: 32)
+    n_filters:int = 16                   # channels after the first conv; doubled at every downsampling (EnCodec: 32)
     dimension:int = 64                   # latent / codebook vector size (EnCodec: 128)
-    n_residual_layers:int = 1
+    n_residual_layers:int = 0            # residual blocks per stage (EnCodec: 1)
     lstm:int = 0                         # LSTM layers at the bottleneck (EnCodec: 2)
-    causal:bool = True                   # like EnCodec 24 kHz: output frame t only sees audio up to frame t
+    causal:bool = False                  # EnCodec 24 kHz: True (streaming); 48 kHz: False. False learns pitch far faster
     n_q:int = 8                          # codebooks: 8 x 750 bps = 6 kbps
     codebook_size:int = 1024
     decay:float = 0.99                   # EMA decay of the codebooks
@@ -301,9 +301,9 @@ def get_codec(name:str|None=None,  # 'mini' or 'encodec_24khz'; None: 'encodec_2
 @patch
 def encode_long(self:Codec, wav, # (B, 1, S) or (S,) audio, any length
                 chunk_seconds:float=30.0,  # encode this much at a time (rounded to whole frames)
-                context_seconds:float=0.5, # audio before each chunk the encoder also sees (then dropped)
+                context_seconds:float=0.5, # audio before and after each chunk the encoder also sees (then dropped)
                 sr:int|None=None) -> Tensor:   # (B, n_q, ceil(S / stride))
-    "`encode` in chunks with bounded memory; exact for causal codecs whose receptive field fits in the context."
+    "`encode` in chunks with bounded memory; exact for convolutional codecs whose receptive field fits in the context."
     x = self.check_wav(wav, sr)
     if chunk_seconds <= 0 or context_seconds < 0: raise ValueError("chunk_seconds must be > 0 and context_seconds >= 0.")
     C = max(1, round(chunk_seconds * self.frame_rate)) * self.stride            # chunk, in samples
@@ -311,23 +311,25 @@ def encode_long(self:Codec, wav, # (B, 1, S) or (S,) audio, any length
     out = []
     for s in range(0, x.shape[-1], C):
         a = max(0, s - ctx)
-        seg = x[..., a:s + C]
+        seg = x[..., a:s + C + ctx]
         if seg.shape[-1] < self.stride: seg = F.pad(seg, (0, self.stride - seg.shape[-1]))
-        out.append(self.encode(seg)[..., (s - a) // self.stride:].cpu())
+        n = self.n_frames(min(s + C, x.shape[-1]) - s)                          # this chunk's own frames
+        out.append(self.encode(seg)[..., (s - a) // self.stride:][..., :n].cpu())
     return torch.cat(out, -1)
 
 @patch
 def decode_long(self:Codec, codes, # (B, K, T) codes
                 chunk_seconds:float=30.0, context_seconds:float=0.5,
                 length:int|None=None) -> Tensor:   # (B, 1, T * stride) or (B, 1, length)
-    "`decode` in chunks, each decoded with `context_seconds` of codes before it (then dropped)."
+    "`decode` in chunks, each decoded with `context_seconds` of codes before and after it (then dropped)."
     c = self.check_codes(codes)
     if chunk_seconds <= 0 or context_seconds < 0: raise ValueError("chunk_seconds must be > 0 and context_seconds >= 0.")
     Cf, cf = max(1, round(chunk_seconds * self.frame_rate)), math.ceil(context_seconds * self.frame_rate)
     out = []
     for s in range(0, c.shape[-1], Cf):
         a = max(0, s - cf)
-        out.append(self.decode(c[..., a:s + Cf])[..., (s - a) * self.stride:].cpu())
+        n = (min(s + Cf, c.shape[-1]) - s) * self.stride                         # this chunk's own samples
+        out.append(self.decode(c[..., a:s + Cf + cf])[..., (s - a) * self.stride:][..., :n].cpu())
     wav = torch.cat(out, -1)
     return wav[..., :length] if length is not None else wav
 
