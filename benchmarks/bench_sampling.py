@@ -9,18 +9,17 @@
 
 Timings are medians of interleaved runs, so load changes on a shared machine hit both sides alike.
 Writes benchmarks/results/bench_sampling.json and bench_sampling.md (or --out DIR).
-`--quality` additionally runs `pitch_following` (T=0.7) when the trained LM and codec weights exist.
+Quality of the bundled LM (pitch following across temperatures, its real-time factor): benchmarks/eval_lm.py.
 
-Usage: python benchmarks/bench_sampling.py [--repeats 3] [--threads 1] [--device cpu|cuda] [--quality]
+Usage: python benchmarks/bench_sampling.py [--repeats 3] [--threads 1] [--device cpu|cuda]
 """
 import argparse, json, os, platform, statistics, time, warnings
 from pathlib import Path
 import torch
 import transformers
 from transformers import MusicgenDecoderConfig, MusicgenForCausalLM
-from codectok.core import weights_dir
-from codectok.gpt import CodecLM, CodecLMConfig, load_codec_lm
-from codectok.sampling import generate, generate_nocache, generate_audio, pitch_following
+from codectok.gpt import CodecLM, CodecLMConfig
+from codectok.sampling import generate, generate_nocache, generate_audio
 
 FRAMES, STEPS = 300, 300          # 4 s at 75 Hz; MusicGen comparison: 300 new delayed steps on both sides
 
@@ -108,7 +107,6 @@ def to_markdown(r):
                   f"**{rtf['rtf']:.3f}** wall clock ({rtf['seconds_total']:.2f} s, of which generate {rtf['seconds_generate']:.2f} s); "
                   f"{rtf['rtf_cpu_time']:.3f} in CPU time of this process ({rtf['cpu_seconds_total']:.2f} s), roughly what an unshared core "
                   f"would give. Load average at the start: {r['loadavg']}."]
-    if 'quality' in r: lines += ["", f"Pitch following at T=0.7: {r['quality']}"]
     return '\n'.join(lines) + '\n'
 
 
@@ -117,7 +115,6 @@ def main():
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--threads', type=int, default=1, help='torch CPU threads (1 gives stable numbers on shared machines)')
     ap.add_argument('--device', default='cpu')
-    ap.add_argument('--quality', action='store_true', help='also run pitch_following with the trained weights (if present)')
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results'))
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(0)
@@ -132,12 +129,6 @@ def main():
     res['cache'] = bench_cache(model, a.repeats, sync); print('cache', res['cache']['seconds'], flush=True)
     res['musicgen'] = [bench_musicgen(model, hf, b, a.repeats, sync) for b in (1, 8)]; print('musicgen', [m['seconds'] for m in res['musicgen']], flush=True)
     res['rtf'] = bench_rtf(model, max(a.repeats, 5), sync)
-    if a.quality:
-        lm_path, codec_path = weights_dir() / 'codec_lm.safetensors', weights_dir() / 'mini_codec.safetensors'
-        if lm_path.exists() and codec_path.exists():
-            from codectok.codec import get_codec
-            res['quality'] = pitch_following(load_codec_lm(lm_path, device), get_codec('mini', device=device), temperature=0.7)
-        else: print(f"--quality skipped: needs {lm_path} and {codec_path}")
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     (out / 'bench_sampling.json').write_text(json.dumps(res, indent=2) + '\n')
     md = to_markdown(res); (out / 'bench_sampling.md').write_text(md)

@@ -1,0 +1,114 @@
+#!/usr/bin/env python
+"""Quality and speed of the bundled LM (codectok/weights/lm*.safetensors) with the bundled mini codec.
+
+Pitch following (issue #6): for held-out NSynth-mini test notes, the prompt is the note's first second of audio
+(its codes are continued) and a label prefix made from the prompt itself: the pYIN pitch of the prompt audio,
+rounded to MIDI, and the note's instrument family. The LM continues to 4 s; we take the pYIN median f0 of the
+generated continuation (after the prompt) and count notes within 50 cents of the note's pitch, per temperature.
+The codec's own ceiling is reported beside it: the same measure on the codec reconstruction of the real note
+(a continuation cannot keep a pitch the codec cannot represent).
+
+Speed: real-time factor of generate + decode of 4 s of audio (batch 1, T=0.7), medians of --repeats runs.
+
+Usage: python benchmarks/eval_lm.py [--n-notes 24] [--temperatures 0.3 0.7 1.0] [--threads 1]
+Writes benchmarks/results/eval_lm.json and eval_lm.md.
+"""
+import argparse, json, math, platform, statistics, time, warnings
+from pathlib import Path
+import numpy as np
+import torch
+
+warnings.filterwarnings('ignore')
+from codectok.core import weights_dir, atomic_write
+from codectok.codec import get_codec, median_f0, midi_to_hz
+from codectok.data import render_nsynth_mini, NSynthDataset
+from codectok.gpt import load_codec_lm
+from codectok.prompting import load_conditioner
+from codectok.sampling import generate_audio
+
+PROMPT_S, TOTAL_S = 1.0, 4.0
+
+
+def cents(f, midi): return 1200 * math.log2(f / midi_to_hz(midi)) if f == f and f > 0 else float('nan')
+
+
+def held_out_notes(n:int, sr:int):
+    "n voiced test notes spread over the split: (wav (S,), pitch, family index)."
+    ds = NSynthDataset(render_nsynth_mini(verbose=False), 'test')
+    idx = np.linspace(0, len(ds) - 1, n).round().astype(int)
+    return [(ds[int(i)]['wav'][: int(TOTAL_S * sr)], ds[int(i)]['pitch'], ds[int(i)]['instrument_family']) for i in idx]
+
+
+def summarise(cs:list) -> dict:
+    voiced = [c for c in cs if c == c]
+    return dict(n=len(cs), n_voiced=len(voiced), within_50_cents=float(np.mean([abs(c) < 50 for c in cs])) if cs else float('nan'),
+                median_abs_cents=float(np.median([abs(c) for c in voiced])) if voiced else float('nan'))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--n-notes', type=int, default=24)
+    ap.add_argument('--temperatures', type=float, nargs='+', default=[0.3, 0.7, 1.0])
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--out', default=str(Path(__file__).parent/'results'))
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    wd = weights_dir()
+    lm, cond = load_codec_lm(wd/'lm.safetensors'), load_conditioner(wd/'lm_conditioner.safetensors')
+    codec = get_codec('mini', n_q=8)
+    sr = codec.sample_rate
+    notes = held_out_notes(a.n_notes, sr)
+    res = dict(n_notes=len(notes), prompt_seconds=PROMPT_S, seconds=TOTAL_S, threads=a.threads,
+               machine=f"{platform.machine()}, torch {torch.__version__}", pitch_following={})
+    ceiling = []
+    for wav, pitch, fam in notes:
+        x = wav[None, None]
+        ceiling.append(cents(median_f0(codec.decode(codec.encode(x), length=x.shape[-1])[0, 0], sr), pitch))
+    res['codec_ceiling'] = summarise(ceiling)
+    print('codec ceiling', res['codec_ceiling'], flush=True)
+    prompts = []
+    for wav, pitch, fam in notes:
+        p = wav[: int(PROMPT_S * sr)]
+        f0 = median_f0(p, sr)
+        est = int(np.clip(round(librosa_hz_to_midi(f0)), 0, 127)) if f0 == f0 else pitch   # unvoiced prompt: fall back to the label
+        prompts.append((p, est, fam, pitch))
+    for T in a.temperatures:
+        cs = []
+        for i, (p, est, fam, pitch) in enumerate(prompts):
+            with torch.no_grad(): pre = cond.prefix(est, fam)
+            wav, _ = generate_audio(lm, codec, seconds=TOTAL_S, prompt_wav=p[None, None], prefix=pre, temperature=T,
+                                    seed=i, progress=False)
+            cs.append(cents(median_f0(wav[0, 0, len(p):], sr), pitch))
+        res['pitch_following'][str(T)] = summarise(cs)
+        print(f'T={T}', res['pitch_following'][str(T)], flush=True)
+    ts = []
+    for r in range(a.repeats):
+        t0 = time.perf_counter()
+        with torch.no_grad(): generate_audio(lm, codec, seconds=TOTAL_S, prefix=cond.prefix(60, 'keyboard'), temperature=0.7,
+                                             seed=r, progress=False)
+        ts.append(time.perf_counter() - t0)
+    res['rtf_generate_decode_4s'] = statistics.median(ts) / TOTAL_S
+    print('RTF', res['rtf_generate_decode_4s'])
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out/'eval_lm.json', lambda tmp: Path(tmp).write_text(json.dumps(res, indent=1)))
+    lines = ["# Bundled LM: pitch following and speed", "",
+             f"{len(notes)} held-out NSynth-mini test notes; prompt = first {PROMPT_S:.0f} s (codes continued) + label prefix "
+             f"(pYIN pitch of the prompt, instrument family); {TOTAL_S:.0f} s generated; {a.threads} CPU thread(s).", "",
+             "| source | voiced | within 50 cents | median abs. cents |", "|---|---|---|---|",
+             f"| codec reconstruction (ceiling) | {res['codec_ceiling']['n_voiced']}/{len(notes)} | "
+             f"{res['codec_ceiling']['within_50_cents']:.0%} | {res['codec_ceiling']['median_abs_cents']:.0f} |"]
+    for T, s in res['pitch_following'].items():
+        lines.append(f"| LM continuation, T={T} | {s['n_voiced']}/{len(notes)} | {s['within_50_cents']:.0%} | {s['median_abs_cents']:.0f} |")
+    lines += ["", f"Real-time factor, generate + decode 4 s (batch 1, T=0.7): **{res['rtf_generate_decode_4s']:.2f}** "
+                  f"(median of {a.repeats})."]
+    atomic_write(out/'eval_lm.md', lambda tmp: Path(tmp).write_text('\n'.join(lines) + '\n'))
+
+
+def librosa_hz_to_midi(f): 
+    import librosa
+    return float(librosa.hz_to_midi(f))
+
+
+if __name__ == '__main__':
+    main()
