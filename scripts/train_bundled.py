@@ -2,7 +2,8 @@
 
     python scripts/train_bundled.py tokens              # encode NSynth-mini once with the shipped codec (cached)
     python scripts/train_bundled.py lm --minutes 45     # label-conditioned CodecLM -> weights/lm*.safetensors
-    python scripts/train_bundled.py maskgit --minutes 45  # coarse + coarse-to-fine MaskGIT -> weights/maskgit_*.safetensors
+    python scripts/train_bundled.py maskgit --minutes 45  # coarse + coarse-to-fine MaskGIT -> weights/vamp_*.safetensors
+    python scripts/train_bundled.py prompt --minutes 15   # EnCodecMAE-style prompt encoder -> weights/prompt_encoder.safetensors
 
 Each job sizes its step budget from a timed probe so it ends in about `--minutes` on this machine, writes its weights
 atomically (safetensors) and a model card `<name>.card.json` with data, steps, hardware and held-out figures.
@@ -198,8 +199,8 @@ def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, see
                           test_masked_loss=round(float(np.mean([t['loss'].item() for t in test])), 3),
                           test_masked_acc=round(float(np.mean([t['acc'].item() for t in test])), 3))
         out.mkdir(parents=True, exist_ok=True)
-        _half_save_maskgit(model, out/f'maskgit_{name}.safetensors')
-    _write_card(out/'maskgit.card.json', dict(
+        _half_save_maskgit(model, out/f'vamp_{name}.safetensors')
+    _write_card(out/'vamp.card.json', dict(
         model=f"MaskGIT (VampNet-style): bidirectional transformer {n_layer} layers x {dim} wide, 4 heads; coarse reads "
               f"codebooks 1-{N_COARSE}, coarse-to-fine predicts {N_COARSE + 1}-8 given 1-{N_COARSE}; fp16 on disk",
         data=f"NSynth-mini train: {MG_WINDOW}-frame (2 s) windows of notes and phrases (phrases x3), mini-codec tokens "
@@ -215,9 +216,60 @@ def _half_save_maskgit(model, path:Path):
     save_maskgit(m, path)
 
 
+# ---------------------------------------------------------------- the EnCodecMAE-style prompt encoder
+PE_FRAMES = 150
+
+
+def _note_wavs(split:str, n_frames:int) -> tuple:
+    "First `n_frames` frames of audio of every note of `split`: (wav (n, S), pitch list, family list)."
+    ds = NSynthDataset(render_nsynth_mini(verbose=False), split)
+    S = n_frames * 320
+    items = [ds[i] for i in range(len(ds))]
+    return torch.stack([it['wav'][:S] for it in items]), [it['pitch'] for it in items], [it['instrument_family_str'] for it in items]
+
+
+def train_prompt(minutes:float, out:Path, batch_size:int=32, lr:float=1e-3, seed:int=0, d_model:int=192, n_layer:int=3) -> dict:
+    from codectok.prompting import (PromptEncoderConfig, PromptEncoderModule, train_prompt_encoder, save_prompt_encoder,
+                                    mel_frames, nn_agreement, chance_agreement)
+    set_seed(seed)
+    tok = tokens()
+    cfg = PromptEncoderConfig(n_mels=64, d_model=d_model, n_layer=n_layer, n_head=4, n_q=8, codebook_size=1024)
+    wav, _, _ = _note_wavs('train', PE_FRAMES)
+    feats, codes = mel_frames(wav, cfg.sample_rate, cfg.n_mels, hop=cfg.hop)[:, :PE_FRAMES], tok['train']['notes'][..., :PE_FRAMES]
+    probe = PromptEncoderModule(cfg); opt = torch.optim.AdamW(probe.parameters(), lr=1e-4)
+    def one():
+        i = torch.randint(len(feats), (batch_size,))
+        loss = probe._loss((feats[i], codes[i]))['loss']; opt.zero_grad(); loss.backward(); opt.step()
+    sec = _probe(one)
+    steps = max(20, int(minutes * 60 * 0.92 / (sec * 1.05)))
+    print(f"prompt encoder probe: {sec:.2f} s/step -> {steps} steps", flush=True)
+    t0 = time.time()
+    mod = train_prompt_encoder(feats, codes, cfg, batch_size=batch_size, max_steps=steps, lr=lr, val_every=max(50, steps // 5),
+                               log_dir=cache_dir('runs', 'bundled_prompt_encoder'), seed=seed)
+    wall = time.time() - t0
+    enc = mod.encoder.eval()
+    twav, tpitch, tfam = _note_wavs('test', PE_FRAMES)
+    with torch.no_grad():
+        emb = torch.cat([enc.embed(w) for w in twav.split(64)])
+        untrained = torch.cat([PromptEncoderModule(cfg).encoder.eval().embed(w) for w in twav.split(64)])
+    fig = dict(family_1nn=nn_agreement(emb, tfam), family_1nn_untrained=nn_agreement(untrained, tfam),
+               family_chance=chance_agreement(tfam), pitch_1nn=nn_agreement(emb, tpitch), pitch_chance=chance_agreement(tpitch))
+    out.mkdir(parents=True, exist_ok=True)
+    save_prompt_encoder(enc, out/'prompt_encoder.safetensors')
+    _write_card(out/'prompt_encoder.card.json', dict(
+        model=f"PromptEncoder (EnCodecMAE-style): 64 mel bands per codec frame -> {n_layer}-layer bidirectional transformer "
+              f"{d_model} wide -> 8 x 1024 token heads; trained by masked prediction of the mini codec's tokens; the prompt "
+              f"is the mean-pooled hidden state ({d_model} values)",
+        data=f"NSynth-mini train notes ({len(feats)}), first {PE_FRAMES} frames (2 s); codec {codec_tag()}",
+        steps=steps, batch=batch_size, lr=lr, wall_minutes=round(wall / 60, 1), hardware=_hardware(),
+        figures={k: round(v, 3) for k, v in fig.items()},
+        note="1-NN agreement: share of held-out test notes whose nearest other note (cosine) has the same family / pitch"))
+    return fig
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('job', choices=('tokens', 'lm', 'maskgit'))
+    ap.add_argument('job', choices=('tokens', 'lm', 'maskgit', 'prompt'))
     ap.add_argument('--minutes', type=float, default=45)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--out', default=str(weights_dir()))
@@ -225,7 +277,8 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     if a.job == 'tokens': tokens()
     elif a.job == 'lm': train_lm(a.minutes, Path(a.out))
-    else: train_maskgit(a.minutes, Path(a.out))
+    elif a.job == 'maskgit': train_maskgit(a.minutes, Path(a.out))
+    else: train_prompt(a.minutes, Path(a.out))
 
 
 if __name__ == '__main__':
