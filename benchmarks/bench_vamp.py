@@ -100,7 +100,7 @@ def speed(dim:int, n_layer:int, n_head:int, n_frames:int=750, n_q:int=8, codeboo
 
 def run_fig5(n_clips:int=16) -> list[dict] | None:
     wd = weights_dir()
-    need = [wd / 'mini_codec.safetensors', wd / 'vamp_coarse.safetensors', wd / 'vamp_c2f.safetensors']
+    need = [wd / 'mini_codec.safetensors', wd / 'maskgit_coarse.safetensors', wd / 'maskgit_c2f.safetensors']
     if not all(p.exists() for p in need):
         print("note: fig5 needs " + ", ".join(p.name for p in need) + " in codectok/weights/; skipped.")
         return None

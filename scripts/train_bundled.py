@@ -2,7 +2,7 @@
 
     python scripts/train_bundled.py tokens              # encode NSynth-mini once with the shipped codec (cached)
     python scripts/train_bundled.py lm --minutes 45     # label-conditioned CodecLM -> weights/lm*.safetensors
-    python scripts/train_bundled.py maskgit --minutes 45  # coarse + coarse-to-fine MaskGIT -> weights/vamp_*.safetensors
+    python scripts/train_bundled.py maskgit --minutes 45  # coarse + coarse-to-fine MaskGIT -> weights/maskgit_*.safetensors
     python scripts/train_bundled.py prompt --minutes 15   # EnCodecMAE-style prompt encoder -> weights/prompt_encoder.safetensors
 
 Each job sizes its step budget from a timed probe so it ends in about `--minutes` on this machine, writes its weights
@@ -199,8 +199,8 @@ def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, see
                           test_masked_loss=round(float(np.mean([t['loss'].item() for t in test])), 3),
                           test_masked_acc=round(float(np.mean([t['acc'].item() for t in test])), 3))
         out.mkdir(parents=True, exist_ok=True)
-        _half_save_maskgit(model, out/f'vamp_{name}.safetensors')
-    _write_card(out/'vamp.card.json', dict(
+        _half_save_maskgit(model, out/f'maskgit_{name}.safetensors')
+    _write_card(out/'maskgit.card.json', dict(
         model=f"MaskGIT (VampNet-style): bidirectional transformer {n_layer} layers x {dim} wide, 4 heads; coarse reads "
               f"codebooks 1-{N_COARSE}, coarse-to-fine predicts {N_COARSE + 1}-8 given 1-{N_COARSE}; fp16 on disk",
         data=f"NSynth-mini train: {MG_WINDOW}-frame (2 s) windows of notes and phrases (phrases x3), mini-codec tokens "
