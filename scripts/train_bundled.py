@@ -10,7 +10,7 @@ atomically (safetensors) and a model card `<name>.card.json` with data, steps, h
 The token caches are keyed by a hash of the codec weights, so retraining the codec never reuses stale tokens.
 """
 from __future__ import annotations
-import argparse, hashlib, json, math, os, platform, time, warnings
+import argparse, copy, hashlib, json, math, os, platform, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -69,12 +69,18 @@ def _hardware() -> str:
            (torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')
 
 
-def _probe(step_fn, n:int=3) -> float:
-    "Seconds per training step (median of n after one warm-up)."
-    step_fn(); ts = []
+def budget_steps(model:torch.nn.Module, loss_fn, n_items:int, batch_size:int, minutes:float, name:str, n:int=3) -> int:
+    "Optimizer steps that fit in `minutes`: time `n` steps of `loss_fn(batch indices)` on a throw-away `model` (after a warm-up)."
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    def one():
+        loss = loss_fn(torch.randint(n_items, (batch_size,))); opt.zero_grad(); loss.backward(); opt.step()
+    one(); ts = []
     for _ in range(n):
-        t = time.perf_counter(); step_fn(); ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
+        t = time.perf_counter(); one(); ts.append(time.perf_counter() - t)
+    sec = float(np.median(ts))
+    steps = max(20, int(minutes * 60 * 0.92 / (sec * 1.05)))          # ~5 % for validation and bookkeeping
+    print(f"{name} probe: {sec:.2f} s/step -> {steps} steps in ~{minutes:g} min", flush=True)
+    return steps
 
 
 def _write_card(path:Path, card:dict):
@@ -94,23 +100,15 @@ def lm_config(**kw):
 
 
 def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int=0, **cfg_kw) -> dict:
-    from codectok.gpt import apply_delay, codec_lm_loss, delay_mask
-    from codectok.prompting import LabelConditioner, ConditionedLMModule, train_conditioned_lm, lm_loss
     from codectok.gpt import save_codec_lm
-    from codectok.prompting import save_conditioner
+    from codectok.prompting import LabelConditioner, ConditionedLMModule, train_conditioned_lm, lm_loss, save_conditioner
     set_seed(seed)
     tok = tokens()
     tr, va = tok['train'], tok['valid']
     codes, labels = tr['notes'][..., :LM_FRAMES], tr['labels']
     cfg = lm_config(**cfg_kw)
     probe = ConditionedLMModule(cfg, LabelConditioner(cfg.n_embd))
-    opt = torch.optim.AdamW(probe.parameters(), lr=1e-4)
-    def one():
-        i = torch.randint(len(codes), (batch_size,))
-        loss = probe._loss((codes[i], labels[i]))['loss']; opt.zero_grad(); loss.backward(); opt.step()
-    sec = _probe(one)
-    steps = max(20, int(minutes * 60 * 0.92 / (sec * 1.05)))          # ~5 % for validation and bookkeeping
-    print(f"LM probe: {sec:.2f} s/step -> {steps} steps in ~{minutes} min")
+    steps = budget_steps(probe, lambda i: probe._loss((codes[i], labels[i]))['loss'], len(codes), batch_size, minutes, 'LM')
     t0 = time.time()
     mod = train_conditioned_lm(codes, labels, cfg, LabelConditioner(cfg.n_embd),
                                val=(va['notes'][..., :LM_FRAMES], va['labels']), batch_size=batch_size, max_steps=steps,
@@ -172,19 +170,14 @@ def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, see
     tok = tokens()
     tr, va, te = (mg_windows(tok[s]) for s in SPLITS)
     cfgs = dict(coarse=MaskGITConfig(n_q=N_COARSE, n_coarse=0, codebook_size=1024, dim=dim, n_layer=n_layer, n_head=4,
-                                     max_len=1024, dropout=0.1),
+                                     max_len=MG_WINDOW, dropout=0.1),
                 c2f=MaskGITConfig(n_q=8, n_coarse=N_COARSE, codebook_size=1024, dim=dim, n_layer=n_layer, n_head=4,
-                                  max_len=1024, dropout=0.1))
+                                  max_len=MG_WINDOW, dropout=0.1))
     figs = {}
     for name, cfg in cfgs.items():
         sl = slice(0, cfg.n_q)
-        probe = MaskGIT(cfg); opt = torch.optim.AdamW(probe.parameters(), lr=1e-4)
-        def one():
-            i = torch.randint(len(tr), (batch_size,))
-            loss = maskgit_step(probe, tr[i][:, sl])['loss']; opt.zero_grad(); loss.backward(); opt.step()
-        sec = _probe(one)
-        steps = max(20, int(minutes / 2 * 60 * 0.92 / (sec * 1.05)))
-        print(f"MaskGIT {name} probe: {sec:.2f} s/step -> {steps} steps")
+        probe = MaskGIT(cfg)
+        steps = budget_steps(probe, lambda i: maskgit_step(probe, tr[i][:, sl])['loss'], len(tr), batch_size, minutes / 2, f'MaskGIT {name}')
         t0 = time.time()
         lit = fit_maskgit(cfg, tr[:, sl], val=va[:, sl], max_steps=steps, batch_size=batch_size, lr=lr,
                           warmup=max(10, steps // 20), seed=seed, accelerator='cpu', val_every=max(50, steps // 5))
@@ -211,9 +204,7 @@ def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, see
 def _half_save_maskgit(model, path:Path):
     "save_maskgit, with float weights stored as fp16 (load_maskgit upcasts on load_state_dict)."
     from codectok.vamp import save_maskgit
-    import copy
-    m = copy.deepcopy(model).half()
-    save_maskgit(m, path)
+    save_maskgit(copy.deepcopy(model).half(), path)
 
 
 # ---------------------------------------------------------------- the EnCodecMAE-style prompt encoder
@@ -236,13 +227,8 @@ def train_prompt(minutes:float, out:Path, batch_size:int=32, lr:float=1e-3, seed
     cfg = PromptEncoderConfig(n_mels=64, d_model=d_model, n_layer=n_layer, n_head=4, n_q=8, codebook_size=1024)
     wav, _, _ = _note_wavs('train', PE_FRAMES)
     feats, codes = mel_frames(wav, cfg.sample_rate, cfg.n_mels, hop=cfg.hop)[:, :PE_FRAMES], tok['train']['notes'][..., :PE_FRAMES]
-    probe = PromptEncoderModule(cfg); opt = torch.optim.AdamW(probe.parameters(), lr=1e-4)
-    def one():
-        i = torch.randint(len(feats), (batch_size,))
-        loss = probe._loss((feats[i], codes[i]))['loss']; opt.zero_grad(); loss.backward(); opt.step()
-    sec = _probe(one)
-    steps = max(20, int(minutes * 60 * 0.92 / (sec * 1.05)))
-    print(f"prompt encoder probe: {sec:.2f} s/step -> {steps} steps", flush=True)
+    probe = PromptEncoderModule(cfg)
+    steps = budget_steps(probe, lambda i: probe._loss((feats[i], codes[i]))['loss'], len(feats), batch_size, minutes, 'prompt encoder')
     t0 = time.time()
     mod = train_prompt_encoder(feats, codes, cfg, batch_size=batch_size, max_steps=steps, lr=lr, val_every=max(50, steps // 5),
                                log_dir=cache_dir('runs', 'bundled_prompt_encoder'), seed=seed)
@@ -255,7 +241,7 @@ def train_prompt(minutes:float, out:Path, batch_size:int=32, lr:float=1e-3, seed
     fig = dict(family_1nn=nn_agreement(emb, tfam), family_1nn_untrained=nn_agreement(untrained, tfam),
                family_chance=chance_agreement(tfam), pitch_1nn=nn_agreement(emb, tpitch), pitch_chance=chance_agreement(tpitch))
     out.mkdir(parents=True, exist_ok=True)
-    save_prompt_encoder(enc, out/'prompt_encoder.safetensors')
+    save_prompt_encoder(copy.deepcopy(enc).half(), out/'prompt_encoder.safetensors')   # fp16 on disk; loads as fp32
     _write_card(out/'prompt_encoder.card.json', dict(
         model=f"PromptEncoder (EnCodecMAE-style): 64 mel bands per codec frame -> {n_layer}-layer bidirectional transformer "
               f"{d_model} wide -> 8 x 1024 token heads; trained by masked prediction of the mini codec's tokens; the prompt "
