@@ -15,7 +15,7 @@ from .codec import get_codec, multiscale_mel_distance, pitch_cents_error
 from .patterns import apply_delay, revert_delay
 from .gpt import CodecLM, load_codec_lm
 from .prompting import LabelConditioner, load_conditioner
-from .vamp import MaskGIT, load_maskgit, vamp_chain, periodic_mask, mask_bitrate
+from .vamp import MaskGIT, load_maskgit, vamp_chain, mask_bitrate
 from torch import Tensor
 
 # %% auto #0
@@ -170,15 +170,12 @@ def vamp_mask(codes:Tensor, # (B, K, T) codes of the input
               inpaint:float|None=None, # seconds kept at the start and at the end
               beat:bool=False, wav=None, sr:int|None=None, # `beat` needs the audio
              ) -> Tensor: # (B, K, T) bool, True = generate
-    "The `mask_and` of the recipes given: each adds the tokens it keeps."
-    from codectok.vamp import compression_mask, inpaint_mask, beat_mask, mask_and
+    "The `mask_and` of the recipes given (chapter 10's `design_mask`, plus beats): each adds the tokens it keeps."
+    from codectok.vamp import design_mask, beat_mask, mask_and
     _check_vamp_args(periodic, width, compress, inpaint, beat, codes.shape[1])
-    m = torch.ones(codes.shape, dtype=torch.bool)
-    if periodic is not None: m = mask_and(m, periodic_mask(codes.shape, int(periodic), int(width)))
-    if compress is not None: m = mask_and(m, compression_mask(codes.shape, int(compress)))
-    if inpaint is not None: m = mask_and(m, inpaint_mask(codes.shape, frame_rate, inpaint, inpaint))
-    if beat: m = mask_and(m, beat_mask(codes.shape, wav, sr, frame_rate))
-    return m
+    m = design_mask(codes.shape, frame_rate, period=int(periodic or 0), width=int(width), n_kept=int(compress or 0),
+                    prefix_s=inpaint or 0., suffix_s=inpaint or 0.)
+    return mask_and(m, beat_mask(codes.shape, wav, sr, frame_rate)) if beat else m
 
 # %% ../nbs/11_demo.ipynb #c9819ba1
 def vamp_audio(coarse:MaskGIT, c2f:MaskGIT, codec, # models from `bundled_maskgit` and `get_codec`
