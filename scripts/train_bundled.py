@@ -83,7 +83,17 @@ def budget_steps(model:torch.nn.Module, loss_fn, n_items:int, batch_size:int, mi
     return steps
 
 
+def _rounded(x):
+    "Floats rounded to 3 decimals, inside nested dicts and lists."
+    if isinstance(x, float): return round(x, 3)
+    if isinstance(x, dict): return {k: _rounded(v) for k, v in x.items()}
+    if isinstance(x, list): return [_rounded(v) for v in x]
+    return x
+
+
 def _write_card(path:Path, card:dict):
+    "Write a model card: the run's facts plus this machine's hardware, figures rounded."
+    card = _rounded(card | dict(hardware=_hardware()))
     atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(card, indent=1)))
     print(json.dumps(card, indent=1))
 
@@ -132,8 +142,7 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
               f"(N+1)={cfg.vocab_per_codebook} embedding rows and heads, delay pattern; LabelConditioner prefix "
               f"(pitch, family: 2 vectors), condition dropout {cfg.cond_dropout} (CFG); {n_params / 1e6:.2f}M weights, fp16 on disk",
         data=f"NSynth-mini train notes ({len(codes)}), first {LM_FRAMES} frames (2 s) of mini-codec tokens (codec {codec_tag()})",
-        steps=steps, batch=batch_size, lr=lr, wall_minutes=round(wall / 60, 1), hardware=_hardware(),
-        figures={k: (round(v, 3) if isinstance(v, float) else v) for k, v in fig.items()}))
+        steps=steps, batch=batch_size, lr=lr, wall_minutes=round(wall / 60, 1), figures=fig))
     return fig
 
 
@@ -150,7 +159,7 @@ def _per_codebook_ce(lm, codes, cond, labels) -> list:
     with torch.no_grad():
         lg = torch.cat([lm(seq[i:i + 32], cond(labels[i:i + 32])) for i in range(0, len(seq), 32)])   # (B, S, K, V)
     ce = torch.nn.functional.cross_entropy(lg.permute(0, 3, 2, 1), seq, reduction='none')        # (B, K, S)
-    return [round(float(ce[:, k][:, m[k]].mean()), 3) for k in range(lm.config.n_q)]
+    return [float(ce[:, k][:, m[k]].mean()) for k in range(lm.config.n_q)]
 
 
 # ---------------------------------------------------------------- MaskGIT coarse + coarse-to-fine
@@ -186,18 +195,17 @@ def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, see
         g = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             test = [maskgit_step(model, te[i:i + 32, sl], g) for i in range(0, len(te), 32)]
-        figs[name] = dict(steps=steps, wall_minutes=round(wall / 60, 1),
-                          first_train_loss=round(float(np.mean(lit.history[:20])), 3),
-                          last_train_loss=round(float(np.mean(lit.history[-50:])), 3),
-                          test_masked_loss=round(float(np.mean([t['loss'].item() for t in test])), 3),
-                          test_masked_acc=round(float(np.mean([t['acc'].item() for t in test])), 3))
+        figs[name] = dict(steps=steps, wall_minutes=round(wall / 60, 1), first_train_loss=float(np.mean(lit.history[:20])),
+                          last_train_loss=float(np.mean(lit.history[-50:])),
+                          test_masked_loss=float(np.mean([t['loss'].item() for t in test])),
+                          test_masked_acc=float(np.mean([t['acc'].item() for t in test])))
         out.mkdir(parents=True, exist_ok=True)
         _half_save_maskgit(model, out/f'maskgit_{name}.safetensors')
     _write_card(out/'maskgit.card.json', dict(
         model=f"MaskGIT (VampNet-style): bidirectional transformer {n_layer} layers x {dim} wide, 4 heads; coarse reads "
               f"codebooks 1-{N_COARSE}, coarse-to-fine predicts {N_COARSE + 1}-8 given 1-{N_COARSE}; fp16 on disk",
         data=f"NSynth-mini train: {MG_WINDOW}-frame (2 s) windows of notes and phrases (phrases x3), mini-codec tokens "
-             f"(codec {codec_tag()}); {len(tr)} windows", batch=batch_size, lr=lr, hardware=_hardware(), figures=figs))
+             f"(codec {codec_tag()}); {len(tr)} windows", batch=batch_size, lr=lr, figures=figs))
     return figs
 
 
@@ -247,8 +255,7 @@ def train_prompt(minutes:float, out:Path, batch_size:int=32, lr:float=1e-3, seed
               f"{d_model} wide -> 8 x 1024 token heads; trained by masked prediction of the mini codec's tokens; the prompt "
               f"is the mean-pooled hidden state ({d_model} values)",
         data=f"NSynth-mini train notes ({len(feats)}), first {PE_FRAMES} frames (2 s); codec {codec_tag()}",
-        steps=steps, batch=batch_size, lr=lr, wall_minutes=round(wall / 60, 1), hardware=_hardware(),
-        figures={k: round(v, 3) for k, v in fig.items()},
+        steps=steps, batch=batch_size, lr=lr, wall_minutes=round(wall / 60, 1), figures=fig,
         note="1-NN agreement: share of held-out test notes whose nearest other note (cosine) has the same family / pitch"))
     return fig
 
