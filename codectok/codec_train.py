@@ -57,9 +57,9 @@ def random_length_collate(min_len:int, stride:int=320, seed:int|None=None):
 @dataclass
 class TrainConfig:
     steps:int = 20_000                 # optimizer steps
-    batch_size:int = 16
-    crop_seconds:tuple = (0.5, 1.0)    # random crop length range
-    lr:float = 1e-3                    # peak AdamW learning rate
+    batch_size:int = 32                # many short crops: more notes per step for the same compute
+    crop_seconds:tuple = (0.2, 0.2)    # random crop length range (15 frames; the convolutions see < 0.1 s)
+    lr:float = 2e-3                    # peak AdamW learning rate
     betas:tuple = (0.8, 0.99)          # EnCodec / HiFi-GAN style
     weight_decay:float = 1e-4
     warmup_steps:int = 200             # linear warmup, then cosine decay to lr * final_lr_ratio
@@ -68,10 +68,11 @@ class TrainConfig:
     mel_weight:float = 1.0             # multi-scale log-mel L1 (dominant)
     mel_n_ffts:tuple = (2048, 1024, 512, 256)
     mel_n_mels:tuple = (150, 100, 80, 40)
+    mel_eps:float = 1e-2               # floor added to mel magnitudes before the log: what counts as silence
     wav_weight:float = 0.1             # waveform L1
     commit_weight:float = 1.0          # RVQ commitment loss (pulls the encoder towards its codewords)
-    quantizer_dropout:float = 1.0      # probability that a batch uses n_q ~ U{1..n_q} instead of all codebooks
-    ae_warmup_steps:int = 0            # steps of plain autoencoder training before quantization starts
+    quantizer_dropout:float = 0.5      # probability that a batch uses n_q ~ U{1..n_q} instead of all codebooks
+    ae_warmup_steps:int = 1500         # steps of plain autoencoder training before quantization starts
     discriminator:bool = False         # add EnCodec's MS-STFT discriminator (adversarial + feature matching)
     adv_weight:float = 1.0
     feat_weight:float = 3.0
@@ -83,7 +84,7 @@ class TrainConfig:
     def tiny(cls, **kw):
         "A shrunk run for tests: 60 steps of 4 short crops."
         return cls(**(dict(steps=60, batch_size=4, crop_seconds=(0.2, 0.3), warmup_steps=10, val_every=30,
-                           ckpt_every=30) | kw))
+                           ckpt_every=30, ae_warmup_steps=20) | kw))
 
 # %% ../nbs/05_codec_training.ipynb #56166ea2
 def lr_factor(step:int, cfg:TrainConfig) -> float:
@@ -122,7 +123,7 @@ class CodecModule(L.LightningModule):
 
 # %% ../nbs/05_codec_training.ipynb #4ae49e3d
 def mel_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
-             sr:int, n_ffts=(2048, 1024, 512, 256), n_mels=(150, 100, 80, 40), eps:float=1e-5) -> Tensor:
+             sr:int, n_ffts=(2048, 1024, 512, 256), n_mels=(150, 100, 80, 40), eps:float=1e-2) -> Tensor:
     "Training loss: L1 of log10(mel magnitude + eps) plus L1 of mel magnitudes, mean over scales."
     from codectok.codec import _mel_fb, _as_batch
     x, y = _as_batch(x), _as_batch(y)
@@ -136,7 +137,7 @@ def mel_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
 
 def recon_losses(x:Tensor, y:Tensor, sr:int, cfg:TrainConfig) -> dict:
     "The reconstruction terms of the loss for audio x and its reconstruction y, both (B, 1, S)."
-    return dict(mel=mel_loss(x, y, sr, cfg.mel_n_ffts, cfg.mel_n_mels), wav=(x - y).abs().mean())
+    return dict(mel=mel_loss(x, y, sr, cfg.mel_n_ffts, cfg.mel_n_mels, cfg.mel_eps), wav=(x - y).abs().mean())
 
 # %% ../nbs/05_codec_training.ipynb #f3444815
 # the adversarial terms, used when `TrainConfig.discriminator` is on (hinge GAN loss + feature matching)
