@@ -25,7 +25,7 @@ RESULTS = Path(__file__).resolve().parent/'results'
 OUT = RESULTS/'probe_codec_recipe.json'
 
 BASE = dict(steps=600, batch=32, crop=0.2, eps=1e-2, wav=0.1, lin=1.0, sc=0.0, rel=False, mel_norm='slaney',
-            n_filters=16, quantize=False, init=None)
+            n_filters=16, n_residual_layers=0, quantize=False, init=None)
 VARIANTS = {
     'A': ('session-2 recipe: eps 1e-5, 8 crops of 0.75 s', dict(eps=1e-5, batch=8, crop=0.75, steps=400)),
     'B': ('eps 1e-2, 32 crops of 0.2 s (the new default)', dict(steps=1500)),
@@ -36,6 +36,9 @@ VARIANTS = {
     'G': ('B with unnormalised mel filters (norm=None)', dict(mel_norm=None, steps=900)),
     'H': ('B with eps 1e-3', dict(eps=1e-3, steps=900)),
     'I': ('B with eps 1e-5 (isolates the floor)', dict(eps=1e-5, steps=600)),
+    'B3': ('B after 1500 steps, 500 more steps (control for K)', dict(init='B', steps=500)),
+    'K': ('B after 1500 steps, then without the waveform L1 term', dict(init='B', wav=0.0, steps=1000)),
+    'R': ('B with one residual block per stage (EnCodec has one)', dict(n_residual_layers=1, steps=900)),
     'Q': ('B after 1500 steps, then 300 quantized steps (8 codebooks, dropout 0.5)', dict(quantize=True, init='B', steps=300)),
 }
 
@@ -60,8 +63,12 @@ def evaluate(m, notes, quantize:bool) -> dict:
             b = f0(y[0, 0].numpy())
             errs.append(abs(1200 * np.log2(b / a)) if np.isfinite(b) else np.inf)
             ratio.append((y.std() / x.std()).item())
+    t = torch.arange(24_000) / 24_000
+    with torch.no_grad():
+        gain = {f: (m(0.2 * torch.sin(2 * np.pi * f * t)[None, None], quantize=quantize)[0].std() / (0.2 / 2 ** 0.5)).item()
+                for f in (220, 440, 660, 880, 1200, 1600, 2400)}
     m.train()
-    return dict(within_50_cents=int(sum(e < 50 for e in errs)), n_voiced=len(errs),
+    return dict(sine_gain=gain, within_50_cents=int(sum(e < 50 for e in errs)), n_voiced=len(errs),
                 median_abs_cents=float(np.median(errs)), median_rms_ratio=float(np.median(ratio)))
 
 
@@ -73,7 +80,7 @@ def run(name:str, eval_every:int) -> dict:
     torch.manual_seed(0); random.seed(0); rng = np.random.default_rng(0)
     tr = [d['wav'] for d in NSynthDataset(render_nsynth_mini(verbose=False), 'train')]
     notes = held_out()
-    m = MiniCodec(MiniCodecConfig(n_filters=c['n_filters']))
+    m = MiniCodec(MiniCodecConfig(n_filters=c['n_filters'], n_residual_layers=c['n_residual_layers']))
     if c['init']: m.load_state_dict(torch.load(RESULTS/f"probe_codec_recipe_{c['init']}.pt", weights_only=True))
     opt = torch.optim.AdamW(m.parameters(), lr=2e-3, betas=(0.8, 0.99), weight_decay=1e-4)
     fbs = {(f, n): torch.from_numpy(librosa.filters.mel(sr=24_000, n_fft=f, n_mels=n, norm=c['mel_norm'])).float()
@@ -115,15 +122,20 @@ def run(name:str, eval_every:int) -> dict:
 def table(res:dict) -> str:
     steps = sorted({r['step'] for v in res.values() for r in v['rows']})
     head = '| variant | ' + ' | '.join(f'step {s}' for s in steps) + ' |\n|---|' + '---|' * len(steps) + '\n'
-    body = ''
+    body, gains = '', ''
     for k in sorted(res):
         by = {r['step']: r for r in res[k]['rows']}
         cell = lambda r: f"{r['within_50_cents']}/{r['n_voiced']} ({r['median_abs_cents']:.0f}c, rms x{r['median_rms_ratio']:.2f})" if r else ''
         body += f"| {k}: {res[k]['description']} | " + ' | '.join(cell(by.get(s)) for s in steps) + ' |\n'
+        g = res[k]['rows'][-1].get('sine_gain') if res[k]['rows'] else None
+        if g: gains += f"| {k} | " + ' | '.join(f'{v:.2f}' for v in g.values()) + ' |\n'
     return ('# Codec recipe ablation (benchmarks/probe_codec_recipe.py)\n\nHeld-out notes (NSynth-mini valid, 24 spread '
             'over families and pitches) whose reconstruction keeps its pYIN pitch within 50 cents; in brackets the '
             'median absolute error and the median output/input RMS ratio. Autoencoder without quantization unless '
-            'the variant says otherwise. 1 torch thread on a shared 2-core CPU (0.3-0.6 s per step).\n\n' + head + body)
+            'the variant says otherwise. 1 torch thread on a shared 2-core CPU (0.3-0.6 s per step).\n\n' + head + body
+            + ('\n## Output/input level of pure sines at the last step (1 = passed, 0 = removed)\n\n| variant | '
+               + ' | '.join(f'{f} Hz' for f in (220, 440, 660, 880, 1200, 1600, 2400)) + ' |\n|---|' + '---|' * 7 + '\n' + gains
+               if gains else ''))
 
 
 if __name__ == '__main__':
