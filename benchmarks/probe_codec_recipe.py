@@ -50,19 +50,16 @@ def held_out(n:int=24):
 
 
 def evaluate(m, notes, quantize:bool) -> dict:
-    import librosa
-    f0 = lambda s: np.nanmedian(librosa.pyin(s, fmin=30, fmax=4000, sr=24_000, frame_length=2048)[0])
+    from codectok.codec import pitch_cents_error
     errs, ratio = [], []
     m.eval()
     with torch.no_grad():
         for d in notes:
             x = torch.as_tensor(d['wav'][6000:30000]).float()[None, None]
             y = m(x, quantize=quantize)[0]
-            a = f0(x[0, 0].numpy())
-            if np.isnan(a): continue                                   # unvoiced original: not counted
-            b = f0(y[0, 0].numpy())
-            errs.append(abs(1200 * np.log2(b / a)) if np.isfinite(b) else np.inf)
-            ratio.append((y.std() / x.std()).item())
+            c = pitch_cents_error(x[0], y[0], 24_000, fmin=30, fmax=4000)     # NaN: unvoiced original, inf: pitch lost
+            if np.isnan(c): continue
+            errs.append(abs(c)); ratio.append((y.std() / x.std()).item())
     t = torch.arange(24_000) / 24_000
     with torch.no_grad():
         gain = {f: (m(0.2 * torch.sin(2 * np.pi * f * t)[None, None], quantize=quantize)[0].std() / (0.2 / 2 ** 0.5)).item()
