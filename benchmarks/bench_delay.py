@@ -9,13 +9,13 @@ transformers:  MusicgenForCausalLM.build_delay_pattern_mask + apply_delay_patter
 Writes benchmarks/results/bench_delay.json and bench_delay.md (or --out DIR).
 Usage: python benchmarks/bench_delay.py [--repeats 20] [--threads 1] [--device cpu|cuda]
 """
-import argparse, json, platform, statistics, time
-from pathlib import Path
+import statistics, time
 import torch
 import transformers
 from transformers import MusicgenDecoderConfig
 from transformers.models.musicgen.modeling_musicgen import MusicgenForCausalLM
 from codectok.patterns import apply_delay, revert_delay
+from _common import bench_parser, bench_setup, device_name, write_results
 
 SHAPES = [(64, 8, 3000), (1, 32, 75 * 600)]   # (B, K, T): a training batch; 10 min of EnCodec 24 kHz at 32 codebooks
 CODEBOOK_SIZE = 2048                          # MusicGen's; pad id = codebook_size in both libraries
@@ -89,21 +89,11 @@ def to_markdown(res):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--repeats', type=int, default=20)
-    ap.add_argument('--threads', type=int, default=1, help='torch CPU threads (1 gives stable numbers on shared machines)')
-    ap.add_argument('--device', default='cpu')
-    ap.add_argument('--out', default=str(Path(__file__).parent / 'results'))
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    device = torch.device(a.device)
-    res = dict(device=(torch.cuda.get_device_name(device) if device.type == 'cuda' else f"cpu ({platform.processor() or platform.machine()})"),
-               threads=a.threads, repeats=a.repeats, torch=torch.__version__, transformers=transformers.__version__,
-               results=[run_shape(*shape, a.repeats, device) for shape in SHAPES])
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    (out / 'bench_delay.json').write_text(json.dumps(res, indent=2) + '\n')
-    md = to_markdown(res); (out / 'bench_delay.md').write_text(md)
-    print(md)
+    a = bench_parser(__doc__, repeats=20).parse_args()
+    device = bench_setup(a)
+    res = dict(device=device_name(device), threads=a.threads, repeats=a.repeats, torch=torch.__version__,
+               transformers=transformers.__version__, results=[run_shape(*shape, a.repeats, device) for shape in SHAPES])
+    write_results(a.out, 'bench_delay', res, to_markdown(res))
 
 
 if __name__ == '__main__': main()

@@ -13,13 +13,13 @@ Quality of the bundled LM (pitch following across temperatures, its real-time fa
 
 Usage: python benchmarks/bench_sampling.py [--repeats 3] [--threads 1] [--device cpu|cuda]
 """
-import argparse, json, os, platform, statistics, time, warnings
-from pathlib import Path
+import os, statistics, time, warnings
 import torch
 import transformers
 from transformers import MusicgenDecoderConfig, MusicgenForCausalLM
 from codectok.gpt import CodecLM, CodecLMConfig
 from codectok.sampling import generate, generate_nocache, generate_audio
+from _common import bench_parser, bench_setup, device_name, write_results
 
 FRAMES, STEPS = 300, 300          # 4 s at 75 Hz; MusicGen comparison: 300 new delayed steps on both sides
 
@@ -111,28 +111,19 @@ def to_markdown(r):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--repeats', type=int, default=3)
-    ap.add_argument('--threads', type=int, default=1, help='torch CPU threads (1 gives stable numbers on shared machines)')
-    ap.add_argument('--device', default='cpu')
-    ap.add_argument('--out', default=str(Path(__file__).parent / 'results'))
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads); torch.manual_seed(0)
-    device = torch.device(a.device)
+    a = bench_parser(__doc__, repeats=3).parse_args()
+    device = bench_setup(a)
     sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
     cfg = CodecLMConfig()
     model = CodecLM(cfg).eval().to(device)
     hf = musicgen_like(cfg, device)
-    res = dict(device=(torch.cuda.get_device_name(device) if device.type == 'cuda' else f"cpu ({platform.processor() or platform.machine()})"),
+    res = dict(device=device_name(device),
                loadavg=[round(x, 2) for x in os.getloadavg()], threads=a.threads, repeats=a.repeats, torch=torch.__version__, transformers=transformers.__version__,
                config=dict(n_q=cfg.n_q, codebook_size=cfg.codebook_size, n_embd=cfg.n_embd, n_layer=cfg.n_layer, n_head=cfg.n_head))
     res['cache'] = bench_cache(model, a.repeats, sync); print('cache', res['cache']['seconds'], flush=True)
     res['musicgen'] = [bench_musicgen(model, hf, b, a.repeats, sync) for b in (1, 8)]; print('musicgen', [m['seconds'] for m in res['musicgen']], flush=True)
     res['rtf'] = bench_rtf(model, max(a.repeats, 5), sync)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    (out / 'bench_sampling.json').write_text(json.dumps(res, indent=2) + '\n')
-    md = to_markdown(res); (out / 'bench_sampling.md').write_text(md)
-    print(md)
+    write_results(a.out, 'bench_sampling', res, to_markdown(res))
 
 
 if __name__ == '__main__': main()

@@ -4,7 +4,7 @@ Loads codectok/weights/mini_codec.safetensors (or --weights), takes held-out not
 (codectok.data, rendered on first use into the codectok cache) or, when that is unavailable or --synthetic is given,
 synthetic harmonic notes, and reports per n_q in {1, 2, 4, 8}: multi-scale mel distance and SI-SDR, plus the
 pitch-preservation rate (share of voiced notes whose 8-codebook reconstruction keeps its pYIN median pitch within
-50 cents). Writes benchmarks/results/eval_codec.json and .md.
+50 cents), overall and by register (the notes' MIDI pitch labels). Writes benchmarks/results/eval_codec.json and .md.
 
     python benchmarks/eval_codec.py [--n-notes 64] [--seconds 2] [--weights PATH] [--synthetic]
 """
@@ -22,10 +22,22 @@ def held_out_notes(n: int, synthetic: bool):
             ds = NSynthDataset(render_nsynth_mini(verbose=True), 'test')
             step = max(1, len(ds) // n)                      # spread over instruments and pitches
             items = [ds[i] for i in range(0, len(ds), step)][:n]
-            return [d['wav'] for d in items], f"NSynth-mini test split ({len(items)} of {len(ds)} notes)"
+            return [d['wav'] for d in items], [int(d['pitch']) for d in items], f"NSynth-mini test split ({len(items)} of {len(ds)} notes)"
         except Exception as e:                                # noqa: BLE001 - fall back, but say why
             warnings.warn(f"NSynth-mini unavailable ({e!r}); using synthetic notes.")
-    return synthetic_notes(n, 2.0, seed=2), f"synthetic harmonic notes ({n}, seed 2)"
+    return synthetic_notes(n, 2.0, seed=2), None, f"synthetic harmonic notes ({n}, seed 2)"
+
+
+REGISTERS = ((0, 59, 'below C4'), (60, 71, 'C4-B4'), (72, 83, 'C5-B5'), (84, 127, 'C6 and up'))
+
+
+def by_register(cents:list, pitches:list) -> list:
+    "[(register, MIDI range, notes within 50 cents, voiced notes)] from per-note cents errors (NaN = unvoiced original)."
+    rows = []
+    for lo, hi, name in REGISTERS:
+        c = [e for e, p in zip(cents, pitches) if lo <= p <= hi and e == e]
+        rows.append(dict(register=name, midi=[lo, hi], within_50_cents=sum(abs(e) < 50 for e in c), n_voiced=len(c)))
+    return rows
 
 
 def main():
@@ -39,19 +51,25 @@ def main():
     torch.set_num_threads(min(4, os.cpu_count() or 1))
     from codectok.codec import EncodecCodec, load_mini_codec
     from codectok.codec_train import evaluate_codec
+    from codectok.core import atomic_write
     codec = EncodecCodec(load_mini_codec(a.weights), n_q=8)
-    wavs, source = held_out_notes(a.n_notes, a.synthetic)
+    wavs, pitches, source = held_out_notes(a.n_notes, a.synthetic)
     t0 = time.time()
     ev = evaluate_codec(codec, wavs, codec.sample_rate, max_seconds=a.seconds)
+    cents = ev.pop('pitch_cents')
+    if pitches: ev['pitch_by_register'] = by_register(cents, pitches)
     ev |= dict(data=source, weights=str(a.weights or 'bundled'), seconds_per_note=a.seconds, eval_seconds=round(time.time() - t0, 1))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS/'eval_codec.json').write_text(json.dumps(ev, indent=1))
+    atomic_write(RESULTS/'eval_codec.json', lambda t: Path(t).write_text(json.dumps(ev, indent=1)))
     md = ['# Mini codec: reconstruction quality on held-out notes', '', f"Data: {source}; first {a.seconds:g} s of each note.", '',
           '| n_q | bitrate (bps) | mel distance ↓ | SI-SDR (dB) ↑ |', '|---|---|---|---|']
     md += [f"| {k} | {ev['bitrate_bps'][k]:.0f} | {ev['mel_distance'][k]:.3f} | {ev['si_sdr_db'][k]:.1f} |" for k in ev['n_q']]
     md += ['', f"Pitch preserved within 50 cents at n_q = {max(ev['n_q'])}: {ev['pitch_within_50_cents']:.1%} of "
            f"{ev['n_voiced']} voiced notes (median |error| {ev['median_abs_cents']:.1f} cents)."]
-    (RESULTS/'eval_codec.md').write_text('\n'.join(md) + '\n')
+    if pitches:
+        md += ['', 'By register (MIDI pitch label of the note):', '', '| register | MIDI | within 50 cents |', '|---|---|---|']
+        md += [f"| {r['register']} | {r['midi'][0]}-{r['midi'][1]} | {r['within_50_cents']}/{r['n_voiced']} |" for r in ev['pitch_by_register']]
+    atomic_write(RESULTS/'eval_codec.md', lambda t: Path(t).write_text('\n'.join(md) + '\n'))
     print('\n'.join(md))
 
 

@@ -25,7 +25,7 @@ RESULTS = Path(__file__).resolve().parent/'results'
 OUT = RESULTS/'probe_codec_recipe.json'
 
 BASE = dict(steps=600, batch=32, crop=0.2, eps=1e-2, wav=0.1, lin=1.0, sc=0.0, rel=False, mel_norm='slaney',
-            n_filters=16, n_residual_layers=0, quantize=False, init=None)
+            n_filters=16, n_residual_layers=0, quantize=False, init=None, snake=False)
 VARIANTS = {
     'A': ('session-2 recipe: eps 1e-5, 8 crops of 0.75 s', dict(eps=1e-5, batch=8, crop=0.75, steps=400)),
     'B': ('eps 1e-2, 32 crops of 0.2 s (the new default)', dict(steps=1500)),
@@ -40,6 +40,7 @@ VARIANTS = {
     'K': ('B after 1500 steps, then without the waveform L1 term', dict(init='B', wav=0.0, steps=1000)),
     'R': ('B with one residual block per stage (EnCodec has one)', dict(n_residual_layers=1, steps=900)),
     'Q': ('B after 1500 steps, then 300 quantized steps (8 codebooks, dropout 0.5)', dict(quantize=True, init='B', steps=300)),
+    'S': ('B with Snake activations (DAC) instead of ELU', dict(snake=True, steps=1500)),
 }
 
 
@@ -50,7 +51,7 @@ def held_out(n:int=24):
 
 
 def evaluate(m, notes, quantize:bool) -> dict:
-    from codectok.codec import pitch_cents_error
+    from codectok.codec import pitch_cents_error, sine_response
     errs, ratio = [], []
     m.eval()
     with torch.no_grad():
@@ -60,10 +61,7 @@ def evaluate(m, notes, quantize:bool) -> dict:
             c = pitch_cents_error(x[0], y[0], 24_000, fmin=30, fmax=4000)     # NaN: unvoiced original, inf: pitch lost
             if np.isnan(c): continue
             errs.append(abs(c)); ratio.append((y.std() / x.std()).item())
-    t = torch.arange(24_000) / 24_000
-    with torch.no_grad():
-        gain = {f: (m(0.2 * torch.sin(2 * np.pi * f * t)[None, None], quantize=quantize)[0].std() / (0.2 / 2 ** 0.5)).item()
-                for f in (220, 440, 660, 880, 1200, 1600, 2400)}
+    gain = sine_response(lambda x: m(x, quantize=quantize)[0], (220, 440, 660, 880, 1200, 1600, 2400))
     m.train()
     return dict(sine_gain=gain, within_50_cents=int(sum(e < 50 for e in errs)), n_voiced=len(errs),
                 median_abs_cents=float(np.median(errs)), median_rms_ratio=float(np.median(ratio)))
@@ -77,7 +75,8 @@ def run(name:str, eval_every:int) -> dict:
     torch.manual_seed(0); random.seed(0); rng = np.random.default_rng(0)
     tr = [d['wav'] for d in NSynthDataset(render_nsynth_mini(verbose=False), 'train')]
     notes = held_out()
-    m = MiniCodec(MiniCodecConfig(n_filters=c['n_filters'], n_residual_layers=c['n_residual_layers']))
+    m = MiniCodec(MiniCodecConfig(n_filters=c['n_filters'], n_residual_layers=c['n_residual_layers'],
+                                  **({'activation': 'Snake'} if c['snake'] else {})))
     if c['init']: m.load_state_dict(torch.load(RESULTS/f"probe_codec_recipe_{c['init']}.pt", weights_only=True))
     opt = torch.optim.AdamW(m.parameters(), lr=2e-3, betas=(0.8, 0.99), weight_decay=1e-4)
     fbs = {(f, n): torch.from_numpy(librosa.filters.mel(sr=24_000, n_fft=f, n_mels=n, norm=c['mel_norm'])).float()

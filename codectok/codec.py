@@ -19,9 +19,9 @@ from .core import use_pretrained, weights_dir, atomic_write
 from .vq import CodecSpec, bitrate, n_q_for_bandwidth, _check_n_q
 
 # %% auto #0
-__all__ = ['CODECS', 'midi_to_hz', 'adsr', 'harmonic_note', 'Codec', 'EncodecCodec', 'MiniCodecConfig', 'MiniCodec',
+__all__ = ['CODECS', 'midi_to_hz', 'adsr', 'harmonic_note', 'Codec', 'EncodecCodec', 'Snake', 'MiniCodecConfig', 'MiniCodec',
            'save_mini_codec', 'load_mini_codec', 'get_codec', 'log_mel', 'multiscale_mel_distance', 'si_sdr',
-           'median_f0', 'pitch_cents_error']
+           'median_f0', 'pitch_cents_error', 'codec_roundtrip', 'sine_response']
 
 # %% ../nbs/04_tokenization.ipynb #0e3e02a7
 def midi_to_hz(midi:float) -> float:
@@ -175,6 +175,25 @@ class EncodecCodec(Codec):
     def _decode(self, codes:Tensor) -> Tensor:  # (B, K, T) -> (B, 1, T * stride)
         return self.model.decode([(codes, None)])
 
+# %% ../nbs/04_tokenization.ipynb #37909477
+class Snake(nn.Module):
+    "x + sin²(αx)/α with a learned frequency α per channel (Ziyin et al. 2020; DAC, BigVGAN): a periodic bias for audio."
+    def __init__(self, channels:int, alpha:float=1.0):
+        super().__init__()
+        self.alpha = nn.Parameter(torch.full((1, channels, 1), float(alpha)))
+    def forward(self, x:Tensor) -> Tensor:                                      # (B, C, T)
+        a = self.alpha
+        return x + (a * x).sin().pow(2) / (a + 1e-9)
+
+def _use_snake_(net:nn.Module) -> nn.Module:
+    "Replace every ELU inside SEANet's `Sequential`s by a `Snake` sized to the convolution that follows it."
+    for seq in [m for m in net.modules() if isinstance(m, nn.Sequential)]:
+        for i, mod in enumerate(seq):
+            if isinstance(mod, nn.ELU):
+                conv = next(m for m in seq[i + 1].modules() if isinstance(m, (nn.Conv1d, nn.ConvTranspose1d)))
+                seq[i] = Snake(conv.in_channels)
+    return net
+
 # %% ../nbs/04_tokenization.ipynb #4ebcc754
 @dataclass
 class MiniCodecConfig:
@@ -191,6 +210,7 @@ class MiniCodecConfig:
     decay:float = 0.99                   # EMA decay of the codebooks
     kmeans_iters:int = 10                # k-means iterations on the first training batch
     threshold_ema_dead_code:float = 0.1  # codes whose EMA usage per batch falls below this are re-seeded
+    activation:str = 'ELU'               # 'ELU' (EnCodec) or 'Snake' (DAC's periodic x + sin²(αx)/α, learned α per channel)
 
     @property
     def stride(self) -> int: return int(np.prod(self.ratios))
@@ -205,11 +225,13 @@ class MiniCodec(EncodecModel):
     def __init__(self, cfg:MiniCodecConfig|None=None, **kwargs):
         cfg = cfg or MiniCodecConfig(**kwargs)
         if cfg.n_q < 1 or cfg.codebook_size < 2: raise ValueError(f"need n_q >= 1 and codebook_size >= 2, got {cfg}.")
+        if cfg.activation not in ('ELU', 'Snake'): raise ValueError(f"activation must be 'ELU' or 'Snake', got {cfg.activation!r}.")
         kw = dict(channels=1, dimension=cfg.dimension, n_filters=cfg.n_filters, n_residual_layers=cfg.n_residual_layers,
                   ratios=list(cfg.ratios), causal=cfg.causal, norm='weight_norm', lstm=cfg.lstm)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')                      # torch's weight_norm deprecation notice
             enc, dec = SEANetEncoder(**kw), SEANetDecoder(**kw)
+        if cfg.activation == 'Snake': _use_snake_(enc); _use_snake_(dec)
         q = ResidualVectorQuantizer(dimension=cfg.dimension, n_q=cfg.n_q, bins=cfg.codebook_size, decay=cfg.decay,
                                     kmeans_init=True, kmeans_iters=cfg.kmeans_iters,
                                     threshold_ema_dead_code=cfg.threshold_ema_dead_code)
@@ -396,3 +418,22 @@ def pitch_cents_error(x, y, # reference and reconstruction, mono
     if math.isnan(fx): return float('nan')
     fy = median_f0(y, sr, fmin, fmax)
     return float('inf') if math.isnan(fy) else 1200 * math.log2(fy / fx)
+
+# %% ../nbs/04_tokenization.ipynb #e71e502c
+def codec_roundtrip(codec:Codec):
+    "audio (B, 1, S) -> `codec.decode(codec.encode(audio))` trimmed to S: a `Codec` as an audio function."
+    return lambda x: codec.decode(codec.encode(x), length=x.shape[-1])
+
+def sine_response(fn,                   # audio (1, 1, S) -> audio (1, 1, S'), e.g. `codec_roundtrip(codec)`
+                  freqs=(110, 220, 440, 660, 880, 1200, 1600, 2400), # Hz
+                  sr:int=24_000, seconds:float=1.0, amp:float=0.2) -> dict:
+    "{frequency: output RMS / input RMS} for a pure sine of each frequency (1 = passed, 0 = removed)."
+    if not freqs or any(not 0 < f < sr / 2 for f in freqs):
+        raise ValueError(f"frequencies must lie strictly between 0 and Nyquist ({sr / 2:g} Hz), got {list(freqs)}.")
+    t = torch.arange(int(seconds * sr)) / sr
+    out = {}
+    with torch.no_grad():
+        for f in freqs:
+            x = amp * torch.sin(2 * math.pi * f * t)[None, None]
+            out[f] = (fn(x).std() / x.std()).item()
+    return out
