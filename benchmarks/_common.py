@@ -36,3 +36,23 @@ def write_results(out, name:str, res:dict, md:str) -> None:
     atomic_write(out/f'{name}.json', lambda tmp: Path(tmp).write_text(json.dumps(res, indent=2) + '\n'))
     atomic_write(out/f'{name}.md', lambda tmp: Path(tmp).write_text(md))
     print(md)
+
+
+REGISTERS = ((0, 59, 'below C4'), (60, 71, 'C4-B4'), (72, 83, 'C5-B5'), (84, 127, 'C6 and up'))
+
+
+def by_register(cents:list, pitches:list) -> list:
+    "[(register, MIDI range, notes within 50 cents, voiced notes)] from per-note cents errors (NaN = unvoiced original)."
+    rows = []
+    for lo, hi, name in REGISTERS:
+        c = [e for e, p in zip(cents, pitches) if lo <= p <= hi and e == e]
+        rows.append(dict(register=name, midi=[lo, hi], within_50_cents=sum(abs(e) < 50 for e in c), n_voiced=len(c)))
+    return rows
+
+
+def register_table(rows:dict) -> list:
+    "Markdown lines: one row per source in `rows` ({source: by_register(...)}), one column per register."
+    regs = next(iter(rows.values()))
+    head = '| source | ' + ' | '.join(f"{r['register']} (MIDI {r['midi'][0]}-{r['midi'][1]})" for r in regs) + ' |'
+    return [head, '|---' * (len(regs) + 1) + '|'] + [
+        f"| {name} | " + ' | '.join(f"{r['within_50_cents']}/{r['n_voiced']}" for r in rs) + ' |' for name, rs in rows.items()]

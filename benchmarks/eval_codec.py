@@ -10,6 +10,7 @@ pitch-preservation rate (share of voiced notes whose 8-codebook reconstruction k
 """
 import argparse, json, os, time, warnings
 from pathlib import Path
+from _common import by_register, register_table
 
 RESULTS = Path(__file__).resolve().parent/'results'
 
@@ -26,18 +27,6 @@ def held_out_notes(n: int, synthetic: bool):
         except Exception as e:                                # noqa: BLE001 - fall back, but say why
             warnings.warn(f"NSynth-mini unavailable ({e!r}); using synthetic notes.")
     return synthetic_notes(n, 2.0, seed=2), None, f"synthetic harmonic notes ({n}, seed 2)"
-
-
-REGISTERS = ((0, 59, 'below C4'), (60, 71, 'C4-B4'), (72, 83, 'C5-B5'), (84, 127, 'C6 and up'))
-
-
-def by_register(cents:list, pitches:list) -> list:
-    "[(register, MIDI range, notes within 50 cents, voiced notes)] from per-note cents errors (NaN = unvoiced original)."
-    rows = []
-    for lo, hi, name in REGISTERS:
-        c = [e for e, p in zip(cents, pitches) if lo <= p <= hi and e == e]
-        rows.append(dict(register=name, midi=[lo, hi], within_50_cents=sum(abs(e) < 50 for e in c), n_voiced=len(c)))
-    return rows
 
 
 def main():
@@ -67,8 +56,7 @@ def main():
     md += ['', f"Pitch preserved within 50 cents at n_q = {max(ev['n_q'])}: {ev['pitch_within_50_cents']:.1%} of "
            f"{ev['n_voiced']} voiced notes (median |error| {ev['median_abs_cents']:.1f} cents)."]
     if pitches:
-        md += ['', 'By register (MIDI pitch label of the note):', '', '| register | MIDI | within 50 cents |', '|---|---|---|']
-        md += [f"| {r['register']} | {r['midi'][0]}-{r['midi'][1]} | {r['within_50_cents']}/{r['n_voiced']} |" for r in ev['pitch_by_register']]
+        md += ['', 'By register (MIDI pitch label of the note):', ''] + register_table({'reconstruction, 8 codebooks': ev['pitch_by_register']})
     atomic_write(RESULTS/'eval_codec.md', lambda t: Path(t).write_text('\n'.join(md) + '\n'))
     print('\n'.join(md))
 

@@ -25,6 +25,7 @@ from codectok.data import render_nsynth_mini, NSynthDataset
 from codectok.gpt import load_codec_lm
 from codectok.prompting import load_conditioner
 from codectok.sampling import generate_audio
+from _common import by_register, register_table
 
 PROMPT_S, TOTAL_S = 1.0, 4.0
 
@@ -65,7 +66,10 @@ def main():
     for wav, pitch, fam in notes:
         x = wav[None, None]
         ceiling.append(cents(median_f0(codec.decode(codec.encode(x), length=x.shape[-1])[0, 0], sr), pitch))
+    pitches = [pitch for _, pitch, _ in notes]
+    lost = lambda cs: [c if c == c else math.inf for c in cs]                     # an unvoiced output is a miss here
     res['codec_ceiling'] = summarise(ceiling)
+    res['by_register'] = {'codec reconstruction (ceiling)': by_register(lost(ceiling), pitches)}
     print('codec ceiling', res['codec_ceiling'], flush=True)
     prompts = []
     for wav, pitch, fam in notes:
@@ -81,6 +85,7 @@ def main():
                                     seed=i, progress=False)
             cs.append(cents(median_f0(wav[0, 0, len(p):], sr), pitch))
         res['pitch_following'][str(T)] = summarise(cs)
+        res['by_register'][f'LM continuation, T={T}'] = by_register(lost(cs), pitches)
         print(f'T={T}', res['pitch_following'][str(T)], flush=True)
     ts = []
     for r in range(a.repeats):
@@ -101,7 +106,8 @@ def main():
     for T, s in res['pitch_following'].items():
         lines.append(f"| LM continuation, T={T} | {s['n_voiced']}/{len(notes)} | {s['within_50_cents']:.0%} | {s['median_abs_cents']:.0f} |")
     lines += ["", f"Real-time factor, generate + decode 4 s (batch 1, T=0.7): **{res['rtf_generate_decode_4s']:.2f}** "
-                  f"(median of {a.repeats})."]
+                  f"(median of {a.repeats}).", "", "Within 50 cents by register (MIDI pitch label of the note):", ""]
+    lines += register_table(res['by_register'])
     atomic_write(out/'eval_lm.md', lambda tmp: Path(tmp).write_text('\n'.join(lines) + '\n'))
 
 
