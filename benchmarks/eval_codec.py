@@ -44,7 +44,7 @@ def main():
     codec = EncodecCodec(load_mini_codec(a.weights), n_q=8)
     wavs, pitches, source = held_out_notes(a.n_notes, a.synthetic)
     t0 = time.time()
-    ev = evaluate_codec(codec, wavs, codec.sample_rate, max_seconds=a.seconds)
+    ev = evaluate_codec(codec, wavs, codec.sample_rate, max_seconds=a.seconds, per_item=True)
     cents = ev.pop('pitch_cents')
     if pitches: ev['pitch_by_register'] = by_register(cents, pitches)
     ev |= dict(data=source, weights=str(a.weights or 'bundled'), seconds_per_note=a.seconds, eval_seconds=round(time.time() - t0, 1))

@@ -223,7 +223,8 @@ def fit_codec(train_wavs, val_wavs,      # lists of (S,) waveforms at 24 kHz
 
 # %% ../nbs/05_codec_training.ipynb #4bc1079d
 def evaluate_codec(codec:Codec, wavs, # list of (S,) waveforms at `sr`
-                   sr:int, n_qs=(1, 2, 4, 8), pitch:bool=True, max_seconds:float=2.0) -> dict:
+                   sr:int, n_qs=(1, 2, 4, 8), pitch:bool=True, max_seconds:float=2.0,
+                   per_item:bool=False) -> dict: # per_item: also return each item's cents error as `pitch_cents`
     "Mel distance and SI-SDR per n_q, plus the pitch-preservation rate (and each item's cents error) at the largest n_q."
     if sr != codec.sample_rate: raise ValueError(f"wavs are at {sr} Hz but the codec runs at {codec.sample_rate} Hz.")
     if not len(wavs): raise ValueError("evaluate_codec needs at least one waveform.")
@@ -245,8 +246,8 @@ def evaluate_codec(codec:Codec, wavs, # list of (S,) waveforms at `sr`
         found = [abs(c) for c in voiced if math.isfinite(c)]            # inf: the reconstruction lost it
         out |= dict(n_voiced=len(voiced), n_pitch_lost=len(voiced) - len(found),
                     pitch_within_50_cents=float(np.mean([abs(c) < 50 for c in voiced])) if voiced else float('nan'),
-                    median_abs_cents=float(np.median(found)) if found else float('nan'),
-                    pitch_cents=cents)                                   # per item: NaN unvoiced, inf pitch lost
+                    median_abs_cents=float(np.median(found)) if found else float('nan'))
+        if per_item: out['pitch_cents'] = cents                         # NaN: unvoiced original, inf: pitch lost
     return out
 
 # %% ../nbs/05_codec_training.ipynb #54980ebb
