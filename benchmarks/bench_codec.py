@@ -1,6 +1,8 @@
 """Speed and memory of codectok's mini codec (chapter 04).
 
-(a) encode+decode real-time factor on CPU, batch 1, 10 s of audio (median of several runs, 1 thread and all threads);
+(a) encode+decode real-time factor on CPU, batch 1, 10 s of audio (median of several runs, 1 thread and all threads),
+    for the model as trained (weight norm, ConvTranspose1d) and as `get_codec` runs it (`fuse_for_inference_`: weight
+    norm folded, polyphase upsampling; the same codes and audio), timed interleaved in one run;
 (b) peak resident memory (ru_maxrss of a fresh subprocess) while tokenizing and detokenizing 10 minutes of audio,
     with `encode_long`/`decode_long` (chunked) and with plain `encode`/`decode` (one shot).
 
@@ -15,14 +17,17 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent/'results'
 
 
-def build_codec():
-    import torch
-    from codectok.codec import MiniCodec, EncodecCodec, load_mini_codec, harmonic_note
+def build_codec(fuse: bool = True):
+    "The mini codec as `get_codec('mini')` builds it (fused), or as trained (`fuse=False`)."
+    import tempfile, torch
+    from codectok.codec import MiniCodec, EncodecCodec, load_mini_codec, save_mini_codec, harmonic_note
     from codectok.core import weights_dir
-    if (weights_dir()/'mini_codec.safetensors').exists(): return EncodecCodec(load_mini_codec(), n_q=8), 'trained'
+    if (weights_dir()/'mini_codec.safetensors').exists(): return EncodecCodec(load_mini_codec(fuse=fuse), n_q=8), 'trained'
     torch.manual_seed(0)
     notes = torch.stack([harmonic_note(m, 1.0, seed=m) for m in range(40, 80, 2)])[:, None]   # 1500 latent frames
-    return EncodecCodec(MiniCodec().init_codebooks_(notes), n_q=8), 'random-init'
+    with tempfile.TemporaryDirectory() as d:
+        path = save_mini_codec(MiniCodec().init_codebooks_(notes), Path(d)/'random')
+        return EncodecCodec(load_mini_codec(path, fuse=fuse), n_q=8), 'random-init'
 
 
 def test_audio(seconds: float):
@@ -39,20 +44,26 @@ def current_rss_mb() -> float:
     return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 
-def rtf(seconds: float, threads: int, repeats: int = 9) -> dict:
+def rtf(seconds: float, threads: int, repeats: int = 9) -> list:
+    "Encode + decode timings of the plain and the fused codec, interleaved run by run so both see the same machine."
     import torch
     torch.set_num_threads(threads)
-    codec, weights = build_codec()
+    codecs = {'as trained': build_codec(fuse=False), 'fused (get_codec)': build_codec(fuse=True)}
     x = test_audio(seconds)
-    codec.decode(codec.encode(x))                                     # warm-up
-    enc, dec = [], []
+    times = {k: ([], []) for k in codecs}
+    for (codec, _) in codecs.values(): codec.decode(codec.encode(x))      # warm-up
     for _ in range(repeats):
-        t0 = time.perf_counter(); c = codec.encode(x); t1 = time.perf_counter(); codec.decode(c); t2 = time.perf_counter()
-        enc.append(t1 - t0); dec.append(t2 - t1)
+        for k, (codec, _) in codecs.items():
+            t0 = time.perf_counter(); c = codec.encode(x); t1 = time.perf_counter(); codec.decode(c); t2 = time.perf_counter()
+            times[k][0].append(t1 - t0); times[k][1].append(t2 - t1)
     med = lambda v: sorted(v)[len(v) // 2]
-    tot = [a + b for a, b in zip(enc, dec)]
-    return dict(threads=threads, audio_seconds=seconds, weights=weights, encode_s=med(enc), decode_s=med(dec),
-                encode_decode_s=med(tot), realtime_factor=seconds / med(tot), best_realtime_factor=seconds / min(tot))
+    rows = []
+    for k, (enc, dec) in times.items():
+        tot = [a + b for a, b in zip(enc, dec)]
+        rows.append(dict(model=k, threads=threads, audio_seconds=seconds, weights=codecs[k][1], encode_s=med(enc),
+                         decode_s=med(dec), encode_decode_s=med(tot), realtime_factor=seconds / med(tot),
+                         best_realtime_factor=seconds / min(tot)))
+    return rows
 
 
 def memory_child(minutes: float, chunked: bool, chunk_seconds: float) -> dict:
@@ -97,23 +108,24 @@ def main():
     import torch
     res = dict(machine=dict(platform=platform.platform(), cpus=os.cpu_count(), torch=torch.__version__,
                             load_average=os.getloadavg()),
-               rtf=[rtf(a.seconds, 1), rtf(a.seconds, os.cpu_count() or 1)],
+               rtf=rtf(a.seconds, 1) + rtf(a.seconds, os.cpu_count() or 1),
                memory=[memory(a.long_minutes, True, a.chunk_seconds)])
     if not a.skip_unchunked: res['memory'].append(memory(a.long_minutes, False, a.chunk_seconds))
     res['machine']['load_average_after'] = os.getloadavg()
     chunked = res['memory'][0]
     res['checks'] = dict(chunked_peak_under_2GB=chunked.get('peak_rss_mb', 1e9) <= 2048,
-                         rtf_at_least_100x=max(r['best_realtime_factor'] for r in res['rtf']) >= 100)
+                         rtf_at_least_100x=max(r['realtime_factor'] for r in res['rtf']) >= 100)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS/'bench_codec.json').write_text(json.dumps(res, indent=1))
     md = ['# Mini codec: speed and memory', '',
           f"Machine: {res['machine']['platform']}, {res['machine']['cpus']} CPUs, torch {res['machine']['torch']}, "
           f"load average {tuple(round(v, 2) for v in res['machine']['load_average'])} at start "
           f"(the CPUs may be shared). Weights: {res['rtf'][0]['weights']}.", '',
-          '| threads | audio (s) | encode (ms, median) | decode (ms, median) | real-time factor (median) | best of 9 |',
-          '|---|---|---|---|---|---|']
-    md += [f"| {r['threads']} | {r['audio_seconds']:g} | {r['encode_s'] * 1e3:.0f} | {r['decode_s'] * 1e3:.0f} | "
-           f"{r['realtime_factor']:.0f}× | {r['best_realtime_factor']:.0f}× |" for r in res['rtf']]
+          '| model | threads | audio (s) | encode (ms, median) | decode (ms, median) | real-time factor (median) | best of 9 | fused speed-up |',
+          '|---|---|---|---|---|---|---|---|']
+    plain = {r['threads']: r['encode_decode_s'] for r in res['rtf'] if not r['model'].startswith('fused')}
+    md += [f"| {r['model']} | {r['threads']} | {r['audio_seconds']:g} | {r['encode_s'] * 1e3:.0f} | {r['decode_s'] * 1e3:.0f} | "
+           f"{r['realtime_factor']:.0f}× | {r['best_realtime_factor']:.0f}× | "
+           f"{plain[r['threads']] / r['encode_decode_s']:.2f}× |" for r in res['rtf']]
     md += ['', f"Tokenizing + detokenizing {a.long_minutes:g} minutes (peak RSS of a fresh process, 1 thread):", '',
            '| mode | peak RSS (MB) | RSS after setup (MB) | time (s) | real-time factor |', '|---|---|---|---|---|']
     for m in res['memory']:
@@ -121,8 +133,8 @@ def main():
         md.append(f"| {mode} | {m['peak_rss_mb']} | {m['rss_before_mb']} | {m['seconds']} | {m['realtime_factor']}× |"
                   if 'error' not in m else f"| {mode} | failed: {m['error'][-200:]!r} | | | |")
     md += ['', f"Checks: {res['checks']}"]
-    (RESULTS/'bench_codec.md').write_text('\n'.join(md) + '\n')
-    print('\n'.join(md))
+    from _common import write_results
+    write_results(RESULTS, 'bench_codec', res, '\n'.join(md) + '\n')
 
 
 if __name__ == '__main__':

@@ -20,8 +20,9 @@ from .vq import CodecSpec, bitrate, n_q_for_bandwidth, _check_n_q
 
 # %% auto #0
 __all__ = ['CODECS', 'midi_to_hz', 'adsr', 'harmonic_note', 'Codec', 'EncodecCodec', 'Snake', 'MiniCodecConfig', 'MiniCodec',
-           'save_mini_codec', 'load_mini_codec', 'get_codec', 'log_mel', 'multiscale_mel_distance', 'si_sdr',
-           'median_f0', 'pitch_cents_error', 'codec_roundtrip', 'sine_response']
+           'save_mini_codec', 'load_mini_codec', 'PolyphaseConvTranspose1d', 'fuse_for_inference_', 'get_codec',
+           'log_mel', 'multiscale_mel_distance', 'si_sdr', 'median_f0', 'pitch_cents_error', 'codec_roundtrip',
+           'sine_response']
 
 # %% ../nbs/04_tokenization.ipynb #0e3e02a7
 def midi_to_hz(midi:float) -> float:
@@ -251,6 +252,12 @@ class MiniCodec(EncodecModel):
         else: codes, penalty = None, emb.new_zeros(())
         return self.decoder(emb)[..., :x.shape[-1]], codes, penalty
 
+    def train(self, mode:bool=True):
+        if mode and getattr(self, 'fused', False):
+            raise RuntimeError("this MiniCodec was fused for inference (fuse_for_inference_); load the weights again "
+                               "with load_mini_codec(fuse=False) to train it.")
+        return super().train(mode)
+
 # %% ../nbs/04_tokenization.ipynb #f1eba1f9
 def _lloyd(x:Tensor, k:int, n_iter:int) -> Tensor:
     "k codewords (k, D) for data x (N, D): distinct random data points refined by Lloyd iterations."
@@ -283,6 +290,9 @@ def save_mini_codec(model:MiniCodec, path:str|Path, fp16:bool=True) -> Path:
     "Save `model` to `path` (.safetensors) and its config to the matching .json; returns the weights path."
     from safetensors.torch import save_file
     if not isinstance(model, MiniCodec): raise ValueError(f"expected a MiniCodec, got {type(model).__name__}.")
+    if getattr(model, 'fused', False):
+        raise ValueError("this MiniCodec was fused for inference and has no weight-norm parameters to save; save the "
+                         "model it was loaded from (load_mini_codec(fuse=False)).")
     path = Path(path).with_suffix('.safetensors')
     keep32 = lambda k: k.endswith('inited') or k.endswith('.embed')    # codebooks: nearest-neighbour search is sensitive
     sd = {k: (v.half() if fp16 and v.is_floating_point() and not keep32(k) else v).detach().cpu().contiguous()
@@ -293,7 +303,8 @@ def save_mini_codec(model:MiniCodec, path:str|Path, fp16:bool=True) -> Path:
 
 # %% ../nbs/04_tokenization.ipynb #3cacfbae
 def load_mini_codec(path:str|Path|None=None, # default: the bundled `weights_dir()/'mini_codec.safetensors'`
-                    device:str|torch.device='cpu') -> MiniCodec:
+                    device:str|torch.device='cpu',
+                    fuse:bool=False) -> MiniCodec: # True: `fuse_for_inference_` (faster, same outputs, cannot train)
     "A trained `MiniCodec` in eval mode, float32, from safetensors + JSON config."
     from safetensors.torch import load_file
     path = Path(path) if path is not None else weights_dir()/'mini_codec.safetensors'
@@ -305,7 +316,49 @@ def load_mini_codec(path:str|Path|None=None, # default: the bundled `weights_dir
     if not cfg_path.exists(): raise FileNotFoundError(f"missing the config {cfg_path} that goes with {path}.")
     model = MiniCodec(MiniCodecConfig.from_json(cfg_path.read_text()))
     model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
-    return model.to(device).eval()
+    model = model.to(device).eval()
+    return fuse_for_inference_(model) if fuse else model
+
+# %% ../nbs/04_tokenization.ipynb #c7a1f002
+class PolyphaseConvTranspose1d(nn.Module):
+    "`nn.ConvTranspose1d` (stride s, kernel m·s) as one stride-1 `Conv1d` with s× the output channels, interleaved: same outputs."
+    def __init__(self, ct:nn.ConvTranspose1d):
+        super().__init__()
+        Cin, Cout, k = ct.weight.shape
+        s = ct.stride[0]
+        if k % s or ct.padding[0] or ct.output_padding[0] or ct.dilation[0] != 1 or ct.groups != 1:
+            raise ValueError(f"need kernel a multiple of the stride and no padding/dilation/groups, got kernel {k}, stride {s}, "
+                             f"padding {ct.padding[0]}, output_padding {ct.output_padding[0]}, dilation {ct.dilation[0]}, groups {ct.groups}.")
+        m = k // s
+        W = ct.weight.detach().view(Cin, Cout, m, s).flip(2)           # [cin, c, i, r] = W[cin, c, (m - 1 - i)·s + r]
+        self.conv = nn.Conv1d(Cin, Cout * s, m, padding=m - 1).to(ct.weight)
+        with torch.no_grad():
+            self.conv.weight.copy_(W.permute(1, 3, 0, 2).reshape(Cout * s, Cin, m))   # output channel c·s + r
+            self.conv.bias.copy_(ct.bias.repeat_interleave(s) if ct.bias is not None else torch.zeros(Cout * s))
+        self.out_channels, self.kernel_size, self.stride, self.dilation = Cout, ct.kernel_size, ct.stride, ct.dilation
+    def forward(self, x:Tensor) -> Tensor:                               # (B, Cin, T) -> (B, Cout, (T + m - 1)·s)
+        z = self.conv(x)                                                 # (B, Cout·s, T + m - 1): phase r of channel c
+        B, _, n = z.shape
+        s = self.stride[0]
+        return z.view(B, self.out_channels, s, n).transpose(2, 3).reshape(B, self.out_channels, n * s)
+
+def _fold_weight_norm_(conv:nn.Module):
+    "Replace weight normalisation (hook or parametrization) of `conv` by the plain weight it computes."
+    from torch.nn.utils import parametrize
+    if parametrize.is_parametrized(conv, 'weight'): parametrize.remove_parametrizations(conv, 'weight')
+    elif hasattr(conv, 'weight_g'): torch.nn.utils.remove_weight_norm(conv)
+
+def fuse_for_inference_(model:MiniCodec) -> MiniCodec:
+    "In place, for inference: fold weight norm and turn each upsampling `ConvTranspose1d` polyphase. Same codes, same audio."
+    if not isinstance(model, MiniCodec): raise ValueError(f"expected a MiniCodec, got {type(model).__name__}.")
+    if getattr(model, 'fused', False): return model
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, (nn.Conv1d, nn.ConvTranspose1d)):
+                _fold_weight_norm_(child)
+                if isinstance(child, nn.ConvTranspose1d): setattr(parent, name, PolyphaseConvTranspose1d(child))
+    model.fused = True
+    return model.eval()
 
 # %% ../nbs/04_tokenization.ipynb #06fb19ee
 CODECS = ('mini', 'encodec_24khz')
@@ -316,7 +369,7 @@ def get_codec(name:str|None=None,  # 'mini' or 'encodec_24khz'; None: 'encodec_2
     "The codec every later chapter tokenizes with."
     name = name or ('encodec_24khz' if use_pretrained() else 'mini')
     if name not in CODECS: raise ValueError(f"unknown codec {name!r}; choose one of {CODECS}.")
-    model = load_mini_codec(device=device) if name == 'mini' else EncodecModel.encodec_model_24khz().to(device)
+    model = load_mini_codec(device=device, fuse=True) if name == 'mini' else EncodecModel.encodec_model_24khz().to(device)
     return EncodecCodec(model, n_q=n_q, name=name)
 
 # %% ../nbs/04_tokenization.ipynb #a587ae66

@@ -415,11 +415,16 @@ def train_conditioned_lm(codes:Tensor, # (n, K, T) raw codes
                          config:CodecLMConfig, conditioner:nn.Module,
                          val:tuple|None=None, # held-out (codes, cond)
                          batch_size:int=32, max_steps:int=1000, lr:float=1e-3, val_every:int=200,
-                         log_dir=None, seed:int=0, progress_bar:bool=False) -> ConditionedLMModule: # eval mode
+                         log_dir=None, seed:int=0, progress_bar:bool=False,
+                         init:CodecLM|None=None, # warm start: copy this trained model's weights (same config) first
+                        ) -> ConditionedLMModule: # eval mode
     "Train a `CodecLM` and its conditioner together (use `config.cond_dropout > 0` for CFG)."
     from torch.utils.data import TensorDataset
     if len(codes) != len(cond): raise ValueError(f"got {len(codes)} code sequences but {len(cond)} conditions.")
     module = ConditionedLMModule(config, conditioner, lr=lr, max_steps=max_steps, warmup_steps=max(1, max_steps // 20))
+    if init is not None:
+        if init.config != config: raise ValueError(f"init has config {init.config}, expected {config}.")
+        module.model.load_state_dict(init.state_dict())
     return _fit(module, TensorDataset(codes, cond), TensorDataset(*val) if val is not None else None, batch_size, max_steps,
                 Path(log_dir) if log_dir is not None else cache_dir('runs', 'conditioned_lm'), val_every, seed, progress_bar)
 

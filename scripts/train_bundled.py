@@ -23,9 +23,16 @@ from codectok.data import render_nsynth_mini, NSynthDataset, PhraseDataset
 SPLITS = ('train', 'valid', 'test')
 
 
-def codec_tag() -> str:
-    "Short hash of the shipped codec weights: the key of every token cache."
-    return hashlib.sha1((weights_dir()/'mini_codec.safetensors').read_bytes()).hexdigest()[:10]
+def codec_tag(path=None) -> str:
+    """Short hash of what fixes the tokens: the encoder and quantizer weights of the codec at `path` (default: the
+    shipped one). A retrained decoder keeps every token, so it keeps the token caches and the models trained on them."""
+    from safetensors import safe_open
+    h = hashlib.sha1()
+    with safe_open(str(path or weights_dir()/'mini_codec.safetensors'), 'pt') as f:
+        for k in sorted(k for k in f.keys() if k.startswith(('encoder.', 'quantizer.'))):
+            t = f.get_tensor(k)
+            h.update(k.encode()); h.update(str(t.dtype).encode()); h.update(t.contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:10]
 
 
 def _encode_all(codec, wavs, batch:int=16) -> list:
@@ -109,10 +116,18 @@ def lm_config(**kw):
                                  n_positions=2 + 1 + LM_FRAMES + K - 1, dropout=0.1, cond_dropout=0.15) | kw))
 
 
-def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int=0, **cfg_kw) -> dict:
-    from codectok.gpt import save_codec_lm
-    from codectok.prompting import LabelConditioner, ConditionedLMModule, train_conditioned_lm, lm_loss, save_conditioner
+def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int=0, init:bool=False, **cfg_kw) -> dict:
+    "Train the label-conditioned LM for about `minutes`; `init`: warm-start from the LM + conditioner already in `out`."
+    from codectok.gpt import save_codec_lm, load_codec_lm
+    from codectok.prompting import (LabelConditioner, ConditionedLMModule, train_conditioned_lm, lm_loss, save_conditioner,
+                                    load_conditioner)
     set_seed(seed)
+    prev = None
+    if init:
+        prev_card = json.loads((out/'lm.card.json').read_text())
+        if codec_tag() not in prev_card['data']:
+            raise ValueError(f"the LM in {out} was trained on other tokens ({prev_card['data']}); retrain it from scratch.")
+        prev = (load_codec_lm(out/'lm.safetensors').train(), load_conditioner(out/'lm_conditioner.safetensors').train(), prev_card)
     tok = tokens()
     tr, va = tok['train'], tok['valid']
     codes, labels = tr['notes'][..., :LM_FRAMES], tr['labels']
@@ -120,9 +135,10 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
     probe = ConditionedLMModule(cfg, LabelConditioner(cfg.n_embd))
     steps = budget_steps(probe, lambda i: probe._loss((codes[i], labels[i]))['loss'], len(codes), batch_size, minutes, 'LM')
     t0 = time.time()
-    mod = train_conditioned_lm(codes, labels, cfg, LabelConditioner(cfg.n_embd),
+    mod = train_conditioned_lm(codes, labels, cfg, prev[1] if prev else LabelConditioner(cfg.n_embd),
                                val=(va['notes'][..., :LM_FRAMES], va['labels']), batch_size=batch_size, max_steps=steps,
-                               lr=lr, val_every=max(50, steps // 10), log_dir=cache_dir('runs', 'bundled_lm'), seed=seed)
+                               lr=lr, val_every=max(50, steps // 10), log_dir=cache_dir('runs', 'bundled_lm'), seed=seed,
+                               init=prev[0] if prev else None)
     wall = time.time() - t0
     lm, cond = mod.model.eval(), mod.conditioner.eval()
     te = tok['test']
@@ -142,7 +158,10 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
               f"(N+1)={cfg.vocab_per_codebook} embedding rows and heads, delay pattern; LabelConditioner prefix "
               f"(pitch, family: 2 vectors), condition dropout {cfg.cond_dropout} (CFG); {n_params / 1e6:.2f}M weights, fp16 on disk",
         data=f"NSynth-mini train notes ({len(codes)}), first {LM_FRAMES} frames (2 s) of mini-codec tokens (codec {codec_tag()})",
-        steps=steps, batch=batch_size, lr=lr, wall_minutes=round(wall / 60, 1), figures=fig))
+        steps=steps + (prev[2]['steps'] if prev else 0), batch=batch_size, lr=lr,
+        wall_minutes=round(wall / 60 + (prev[2]['wall_minutes'] if prev else 0), 1), figures=fig,
+        **(dict(history=f"{prev[2]['steps']} steps ({prev[2]['wall_minutes']} min, test CE {prev[2]['figures']['test_ce_labels']}) "
+                        f"then a warm restart of {steps} steps at peak lr {lr} ({wall / 60:.1f} min)") if prev else {})))
     return fig
 
 
@@ -266,10 +285,12 @@ def main(argv=None):
     ap.add_argument('--minutes', type=float, default=45)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--out', default=str(weights_dir()))
+    ap.add_argument('--init', action='store_true', help='lm: warm-start from the LM and conditioner already in --out')
+    ap.add_argument('--lr', type=float, default=None, help='peak learning rate (default: each job\'s own)')
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.job == 'tokens': tokens()
-    elif a.job == 'lm': train_lm(a.minutes, Path(a.out))
+    elif a.job == 'lm': train_lm(a.minutes, Path(a.out), init=a.init, **({'lr': a.lr} if a.lr else {}))
     elif a.job == 'maskgit': train_maskgit(a.minutes, Path(a.out))
     else: train_prompt(a.minutes, Path(a.out))
 

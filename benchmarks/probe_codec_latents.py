@@ -1,0 +1,125 @@
+"""Why the shipped mini codec loses notes above ~C5, and whether a new decoder alone could fix it.
+
+    python benchmarks/probe_codec_latents.py                    # latent analysis only (~30 s)
+    python benchmarks/probe_codec_latents.py --finetune-steps 1000   # + decoder-only fine-tuning (~6 min, 1 thread)
+
+1. Latents. For steady harmonic notes from A3 to A6, the encoder's latent (64 values per 75 Hz frame) and the codes:
+   how much the latent moves over time (std over frames, mean over dimensions), how often each codebook's code changes
+   from one frame to the next, the distance of the mean latent to that of silence, and the reconstruction's level and
+   pitch error. A steady tone whose latent does not move over time can only be decoded as a signal that repeats every
+   frame (320 samples): a time-invariant decoder fed the same frame again and again produces harmonics of 75 Hz.
+   To carry an arbitrary pitch, the latent must encode the waveform's phase, which changes from frame to frame.
+2. Decoder-only fine-tuning (`--finetune-steps`): encoder and quantizer frozen (so every token, and every model trained
+   on the tokens, stays valid), the decoder trained on NSynth-mini crops with chapter 05's mel loss (no waveform L1,
+   which punishes a right pitch at the wrong phase), quantizer dropout 0.5, AdamW lr 1e-3 cosine. Reports the loss and
+   pitch within 50 cents on 32 valid notes by register, every `--eval-every` steps.
+
+Writes benchmarks/results/probe_codec_latents.json and .md.
+"""
+import argparse, math, random, time, warnings
+import numpy as np
+import torch
+
+warnings.filterwarnings('ignore')
+from _common import RESULTS, write_results
+from codectok.codec import load_mini_codec, EncodecCodec, harmonic_note, pitch_cents_error, midi_to_hz
+from codectok.codec_train import mel_loss, CropDataset
+
+
+def steady(midi: int, seconds: float = 1.0):
+    return harmonic_note(midi, seconds, n_harmonics=6, env=dict(attack=0.01, decay=0.05, sustain=0.9, release=0.05))
+
+
+def latents(model, codec, midis) -> list:
+    rows = []
+    with torch.no_grad():
+        sil = model.encoder((1e-4 * torch.randn(24_000))[None, None])[0, :, 10:-10].mean(-1)
+        for midi in midis:
+            x = steady(midi)[None, None]
+            emb = model.encoder(x)[0, :, 10:-10]                                  # (D, T) away from the edges
+            codes = codec.encode(x)[0, :, 10:-10]                                 # (K, T)
+            y = codec.decode(codec.encode(x), length=x.shape[-1])
+            rows.append(dict(midi=midi, hz=round(midi_to_hz(midi), 1), latent_std_over_time=emb.std(-1).mean().item(),
+                             dist_to_silence=(emb.mean(-1) - sil).norm().item(),
+                             code_change_rate=[(codes[k, 1:] != codes[k, :-1]).float().mean().item() for k in range(len(codes))],
+                             level=(y.std() / x.std()).item(), cents=pitch_cents_error(x, y, 24_000)))
+    return rows
+
+
+def finetune(steps: int, eval_every: int, seed: int = 0) -> list:
+    from codectok.data import render_nsynth_mini, NSynthDataset, PhraseDataset
+    torch.manual_seed(seed); random.seed(seed)
+    root = render_nsynth_mini(verbose=False)
+    tr, va = NSynthDataset(root, 'train'), NSynthDataset(root, 'valid')
+    wavs = [tr[i]['wav'] for i in range(len(tr))] + [p['wav'] for p in PhraseDataset(root, 'train')]
+    vitems = [va[i] for i in range(0, len(va), max(1, len(va) // 32))][:32]
+    m = load_mini_codec()
+    m.encoder.eval(); m.quantizer.eval()                                          # frozen: no EMA updates, no gradients
+    for p in list(m.encoder.parameters()) + list(m.quantizer.parameters()): p.requires_grad_(False)
+    opt = torch.optim.AdamW(m.decoder.parameters(), lr=1e-3, betas=(0.8, 0.99), weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * s / steps))))
+    ds = CropDataset(wavs, crop=4800, n_items=steps * 32, seed=seed)
+    bw = m.quantizer.get_bandwidth_per_quantizer(m.frame_rate)
+
+    def evaluate(step, loss):
+        m.decoder.eval(); c = EncodecCodec(m); res = []
+        for d in vitems:
+            x = torch.as_tensor(d['wav'][:48_000])[None, None]
+            res.append((int(d['pitch']), pitch_cents_error(x, c.decode(c.encode(x), length=x.shape[-1]), 24_000)))
+        m.decoder.train()
+        v = [(p, e) for p, e in res if e == e]
+        reg = lambda lo, hi: [sum(abs(e) < 50 for p, e in v if lo <= p <= hi), sum(lo <= p <= hi for p, e in v)]
+        row = dict(step=step, loss=loss, within_50=[sum(abs(e) < 50 for _, e in v), len(v)], below_C5=reg(0, 71),
+                   C5_B5=reg(72, 83), C6_up=reg(84, 127))
+        print(row, flush=True)
+        return row
+
+    rows, hist, t0 = [evaluate(0, None)], [], time.time()
+    m.decoder.train()
+    for step in range(1, steps + 1):
+        x = torch.stack([ds[i] for i in range(32)])
+        n_q = random.randint(1, 8) if random.random() < 0.5 else 8
+        with torch.no_grad(): q = m.quantizer(m.encoder(x), m.frame_rate, n_q * bw).quantized
+        loss = mel_loss(x, m.decoder(q)[..., :x.shape[-1]], 24_000)
+        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(m.decoder.parameters(), 1.0); opt.step(); sched.step()
+        hist.append(loss.item())
+        if step % eval_every == 0 or step == steps:
+            rows.append(evaluate(step, float(np.mean(hist[-eval_every:]))) | dict(seconds=round(time.time() - t0)))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--finetune-steps', type=int, default=0)
+    ap.add_argument('--eval-every', type=int, default=250)
+    ap.add_argument('--threads', type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads); torch.manual_seed(0)
+    model = load_mini_codec(); codec = EncodecCodec(load_mini_codec(fuse=True))
+    res = dict(latents=latents(model, codec, [57, 64, 69, 72, 76, 81, 84, 88, 93]))
+    md = ['# Mini codec latents: what the tokens carry (benchmarks/probe_codec_latents.py)', '',
+          'Steady 1 s harmonic notes (6 partials) through the shipped mini codec. "moves" = std of the encoder latent over',
+          'frames (mean over its 64 dimensions); "changes" = share of frame-to-frame code changes in codebooks 1 / 2 / 8.', '',
+          '| note | Hz | latent moves | codebook changes (1 / 2 / 8) | distance to silence | output level | pitch error (cents) |',
+          '|---|---|---|---|---|---|---|']
+    md += [f"| MIDI {r['midi']} | {r['hz']:g} | {r['latent_std_over_time']:.3f} | "
+           f"{r['code_change_rate'][0]:.2f} / {r['code_change_rate'][1]:.2f} / {r['code_change_rate'][-1]:.2f} | "
+           f"{r['dist_to_silence']:.2f} | {r['level']:.2f} | {r['cents']:.0f} |" for r in res['latents']]
+    md += ['', 'Notes whose latent barely moves over time come back at a few per cent of their level. The encoder tells',
+           'them apart (distinct mean latents, far from silence) but keeps almost no phase, so a decoder fed these tokens',
+           'can only repeat one frame: harmonics of 75 Hz. Decoder-only fine-tuning (--finetune-steps) tests whether a new',
+           'decoder can do better with the same tokens.']
+    if a.finetune_steps:
+        res['decoder_finetune'] = finetune(a.finetune_steps, a.eval_every)
+        md += ['', f"## Decoder-only fine-tuning ({a.finetune_steps} steps, encoder and quantizer frozen)", '',
+               '| step | mel loss (mean of the last steps) | within 50 cents (32 valid notes) | below C5 | C5-B5 | C6 and up |',
+               '|---|---|---|---|---|---|']
+        f = lambda v: f"{v[0]}/{v[1]}"
+        loss = lambda r: '' if r['loss'] is None else f"{r['loss']:.4f}"
+        md += [f"| {r['step']} | {loss(r)} | {f(r['within_50'])} | {f(r['below_C5'])} | {f(r['C5_B5'])} | {f(r['C6_up'])} |"
+               for r in res['decoder_finetune']]
+    write_results(RESULTS, 'probe_codec_latents', res, '\n'.join(md) + '\n')
+
+
+if __name__ == '__main__':
+    main()

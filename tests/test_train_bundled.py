@@ -1,0 +1,37 @@
+"Checks on scripts/train_bundled.py that guard the shipped models: token caches are keyed by what fixes the tokens."
+import sys
+from pathlib import Path
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'scripts'))
+import train_bundled  # noqa: E402
+from codectok.codec import MiniCodec, MiniCodecConfig, save_mini_codec  # noqa: E402
+
+
+def _tiny_codec():
+    torch.manual_seed(0)
+    return MiniCodec(MiniCodecConfig(n_filters=4, dimension=8, n_q=2, codebook_size=16))
+
+
+def test_codec_tag_ignores_the_decoder_but_not_the_encoder_or_codebooks(tmp_path):
+    m = _tiny_codec()
+    base = train_bundled.codec_tag(save_mini_codec(m, tmp_path/'a'))
+    assert len(base) == 10 and base == train_bundled.codec_tag(save_mini_codec(m, tmp_path/'a2'))   # deterministic
+    with torch.no_grad():
+        next(m.decoder.parameters()).add_(1.0)                      # a new decoder: same tokens
+    assert train_bundled.codec_tag(save_mini_codec(m, tmp_path/'b')) == base
+    with torch.no_grad():
+        next(m.encoder.parameters()).add_(1.0)                      # a new encoder: other tokens
+    enc = train_bundled.codec_tag(save_mini_codec(m, tmp_path/'c'))
+    assert enc != base
+    m.quantizer.vq.layers[0]._codebook.embed.add_(1.0)              # other codewords: other tokens
+    assert train_bundled.codec_tag(save_mini_codec(m, tmp_path/'d')) not in (base, enc)
+
+
+def test_shipped_cards_name_the_shipped_tokens():
+    "Every model trained on tokens says which tokens, and they are the shipped codec's."
+    tag = train_bundled.codec_tag()
+    for card in ('lm', 'maskgit', 'prompt_encoder'):
+        data = (ROOT/'codectok'/'weights'/f'{card}.card.json').read_text()
+        assert f'codec {tag}' in data, f'{card}.card.json was trained on other tokens than the shipped codec makes ({tag})'
