@@ -131,13 +131,14 @@ def main():
         print(f"dim {d:4d} x {l} layers: MaskGIT {r['maskgit_s']:.2f} s ({r['maskgit_passes']} passes), "
               f"AR {r['ar_s']:.2f} s ({r['ar_steps']} steps, KV cache) -> {r['speedup']:.2f}x", flush=True)
     fig5 = run_fig5() if a.fig5 else None
+    old = RESULTS / 'bench_vamp.json'
+    reused = fig5 is None and old.exists() and json.loads(old.read_text()).get('fig5') is not None
+    if reused: fig5 = json.loads(old.read_text())['fig5']                                # keep the last Figure 5 run
     env = dict(torch=torch.__version__, threads=a.threads, device=a.device, machine=platform.machine(),
                processor=platform.processor() or platform.platform())
     main_row = rows[-1]
     res = dict(task='10 s of 75 Hz tokens (750 frames x 8 codebooks of 1024)', env=env, runs=rows, fig5=fig5,
                maskgit_s=main_row['maskgit_s'], ar_s=main_row['ar_s'], speedup=main_row['speedup'])
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / 'bench_vamp.json').write_text(json.dumps(res, indent=1))
     md = ["# bench_vamp: MaskGIT vs autoregressive sampling", "",
           f"Task: {res['task']}. Device {a.device}, torch {env['torch']}, {a.threads} thread(s); random weights; min of {a.repeats} run(s).", "",
           "| dim x layers | params MaskGIT / AR | MaskGIT (24 passes) | AR (757 steps, KV cache) | speed-up | sequential passes ratio |",
@@ -149,15 +150,15 @@ def main():
            "steps. The sequential-pass ratio (757 / 24) is the speed-up when each pass is latency-bound (an accelerator with",
            "spare parallelism); on a CPU the work is compute-bound, so the measured ratio is much lower."]
     if fig5:
-        md += ["", "## Figure 5 (small)", "",
+        md += ["", "## Figure 5 (small)" + (" (from the last run with --fig5)" if reused else ""), "",
                "Bundled models, 8 NSynth-mini test phrases of 2 s; prompt = periodic(P) OR compression(N_k) (kept tokens); "
                "mel = multi-scale mel distance to the codec's own reconstruction; FD = Fréchet distance between mel-statistics "
                "embeddings (mean + std of 64 log-mel bands per clip; a FAD proxy) of outputs and reconstructions. Noisy = the "
                "same share of tokens replaced by uniform random codes.", "", "| P | N_k | bps | mask ratio | mel vamp | mel noisy | FD vamp | FD noisy |", "|---|---|---|---|---|---|---|---|"]
         md += [f"| {r['period']} | {r['n_kept']} | {r['bitrate']:.0f} | {r['mask_ratio']:.3f} | {r['mel_vamp']:.3f} | "
                f"{r['mel_noisy']:.3f} | {r['fd_vamp']:.2f} | {r['fd_noisy']:.2f} |" for r in fig5]
-    (RESULTS / 'bench_vamp.md').write_text('\n'.join(md) + '\n')
-    print(f"wrote {RESULTS/'bench_vamp.json'} and .md")
+    from _common import write_results
+    write_results(RESULTS, 'bench_vamp', res, '\n'.join(md) + '\n')
 
 
 if __name__ == '__main__':

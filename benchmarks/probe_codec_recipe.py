@@ -25,7 +25,7 @@ RESULTS = Path(__file__).resolve().parent/'results'
 OUT = RESULTS/'probe_codec_recipe.json'
 
 BASE = dict(steps=600, batch=32, crop=0.2, eps=1e-2, wav=0.1, lin=1.0, sc=0.0, rel=False, mel_norm='slaney',
-            n_filters=16, n_residual_layers=0, quantize=False, init=None, snake=False)
+            n_filters=16, n_residual_layers=0, quantize=False, init=None, snake=False, cplx=0.0)
 VARIANTS = {
     'A': ('session-2 recipe: eps 1e-5, 8 crops of 0.75 s', dict(eps=1e-5, batch=8, crop=0.75, steps=400)),
     'B': ('eps 1e-2, 32 crops of 0.2 s (the new default)', dict(steps=1500)),
@@ -41,6 +41,9 @@ VARIANTS = {
     'R': ('B with one residual block per stage (EnCodec has one)', dict(n_residual_layers=1, steps=900)),
     'Q': ('B after 1500 steps, then 300 quantized steps (8 codebooks, dropout 0.5)', dict(quantize=True, init='B', steps=300)),
     'S': ('B with Snake activations (DAC) instead of ELU', dict(snake=True, steps=1500)),
+    'W': ('B with 10x the waveform L1 (1.0): phase-aware, so the latent must say where each frame is in its cycle',
+          dict(wav=1.0, steps=1500)),
+    'X': ('B + relative complex-STFT L1 at FFT 512 and 256 (phase-aware at high frequencies)', dict(cplx=1.0, steps=1500)),
 }
 
 
@@ -92,6 +95,10 @@ def run(name:str, eval_every:int) -> dict:
             e = c['eps'] * mx.amax(dim=(1, 2), keepdim=True) + 1e-8 if c['rel'] else c['eps']
             tot = tot + (torch.log10(mx + e) - torch.log10(my + e)).abs().mean() + c['lin'] * (mx - my).abs().mean()
             if c['sc']: tot = tot + c['sc'] * torch.linalg.norm(X - Y) / torch.linalg.norm(X)
+        for f in ((512, 256) if c['cplx'] else ()):                 # |X - Y| of complex spectra: wrong phase costs
+            w = torch.hann_window(f)
+            Xc, Yc = (torch.stft(s[:, 0], f, f // 4, window=w, return_complex=True) for s in (x, y))
+            tot = tot + c['cplx'] * len(fbs) / 2 * (Xc - Yc).abs().mean() / Xc.abs().mean().clamp_min(1e-8)
         return tot / len(fbs) + c['wav'] * (x - y).abs().mean()
 
     def batch():

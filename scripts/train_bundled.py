@@ -2,6 +2,7 @@
 
     python scripts/train_bundled.py tokens              # encode NSynth-mini once with the shipped codec (cached)
     python scripts/train_bundled.py lm --minutes 45     # label-conditioned CodecLM -> weights/lm*.safetensors
+    python scripts/train_bundled.py lm --init --lr 1e-3 --minutes 60   # warm restart from the LM already there
     python scripts/train_bundled.py maskgit --minutes 45  # coarse + coarse-to-fine MaskGIT -> weights/maskgit_*.safetensors
     python scripts/train_bundled.py prompt --minutes 15   # EnCodecMAE-style prompt encoder -> weights/prompt_encoder.safetensors
 
@@ -122,12 +123,12 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
     from codectok.prompting import (LabelConditioner, ConditionedLMModule, train_conditioned_lm, lm_loss, save_conditioner,
                                     load_conditioner)
     set_seed(seed)
-    prev = None
+    init_lm = init_cond = prev = None                                   # prev: the model card of the warm start
     if init:
-        prev_card = json.loads((out/'lm.card.json').read_text())
-        if codec_tag() not in prev_card['data']:
-            raise ValueError(f"the LM in {out} was trained on other tokens ({prev_card['data']}); retrain it from scratch.")
-        prev = (load_codec_lm(out/'lm.safetensors').train(), load_conditioner(out/'lm_conditioner.safetensors').train(), prev_card)
+        prev = json.loads((out/'lm.card.json').read_text())
+        if codec_tag() not in prev['data']:
+            raise ValueError(f"the LM in {out} was trained on other tokens ({prev['data']}); retrain it from scratch.")
+        init_lm, init_cond = load_codec_lm(out/'lm.safetensors').train(), load_conditioner(out/'lm_conditioner.safetensors').train()
     tok = tokens()
     tr, va = tok['train'], tok['valid']
     codes, labels = tr['notes'][..., :LM_FRAMES], tr['labels']
@@ -135,10 +136,11 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
     probe = ConditionedLMModule(cfg, LabelConditioner(cfg.n_embd))
     steps = budget_steps(probe, lambda i: probe._loss((codes[i], labels[i]))['loss'], len(codes), batch_size, minutes, 'LM')
     t0 = time.time()
-    mod = train_conditioned_lm(codes, labels, cfg, prev[1] if prev else LabelConditioner(cfg.n_embd),
+    cond0 = init_cond if init_cond is not None else LabelConditioner(cfg.n_embd)
+    mod = train_conditioned_lm(codes, labels, cfg, cond0,
                                val=(va['notes'][..., :LM_FRAMES], va['labels']), batch_size=batch_size, max_steps=steps,
                                lr=lr, val_every=max(50, steps // 10), log_dir=cache_dir('runs', 'bundled_lm'), seed=seed,
-                               init=prev[0] if prev else None)
+                               init=init_lm)
     wall = time.time() - t0
     lm, cond = mod.model.eval(), mod.conditioner.eval()
     te = tok['test']
@@ -158,9 +160,9 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
               f"(N+1)={cfg.vocab_per_codebook} embedding rows and heads, delay pattern; LabelConditioner prefix "
               f"(pitch, family: 2 vectors), condition dropout {cfg.cond_dropout} (CFG); {n_params / 1e6:.2f}M weights, fp16 on disk",
         data=f"NSynth-mini train notes ({len(codes)}), first {LM_FRAMES} frames (2 s) of mini-codec tokens (codec {codec_tag()})",
-        steps=steps + (prev[2]['steps'] if prev else 0), batch=batch_size, lr=lr,
-        wall_minutes=round(wall / 60 + (prev[2]['wall_minutes'] if prev else 0), 1), figures=fig,
-        **(dict(history=f"{prev[2]['steps']} steps ({prev[2]['wall_minutes']} min, test CE {prev[2]['figures']['test_ce_labels']}) "
+        steps=steps + (prev['steps'] if prev else 0), batch=batch_size, lr=lr,
+        wall_minutes=round(wall / 60 + (prev['wall_minutes'] if prev else 0), 1), figures=fig,
+        **(dict(history=f"{prev['steps']} steps ({prev['wall_minutes']} min, test CE {prev['figures']['test_ce_labels']}) "
                         f"then a warm restart of {steps} steps at peak lr {lr} ({wall / 60:.1f} min)") if prev else {})))
     return fig
 
