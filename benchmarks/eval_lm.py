@@ -53,9 +53,10 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'))
+    ap.add_argument('--weights', default=None, help='folder with lm.safetensors + lm_conditioner.safetensors (default: the bundled ones)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    wd = weights_dir()
+    wd = Path(a.weights) if a.weights else weights_dir()
     lm, cond = load_codec_lm(wd/'lm.safetensors'), load_conditioner(wd/'lm_conditioner.safetensors')
     codec = get_codec('mini', n_q=8)
     sr = codec.sample_rate
