@@ -132,7 +132,7 @@ def check_wav(p:Player) -> None:
         if w['duration'] > LEGACY_MAX_SECONDS: p.errors.append(f"lasts {w['duration']:.3f} s, over {LEGACY_MAX_SECONDS:g} s")
 
 
-# Injected into a copy of each page: after `load`, (re)load every <audio>, wait for loadedmetadata / error / 5 s,
+# Injected into a copy of each page: after `load`, (re)load every <audio>, wait for loadedmetadata / error / WAIT_MS,
 # then write [readyState, duration, networkState, error code or message] for each element into <pre id=REPORT_ID>.
 _PROBE = """<script>
 (function(){
@@ -154,11 +154,11 @@ _PROBE = """<script>
       e.addEventListener('error', fail);
       Array.from(e.querySelectorAll('source')).forEach(function(s){ s.addEventListener('error', fail); });
       e.preload = 'metadata'; e.load();
-      setTimeout(finish, 5000);
+      setTimeout(finish, WAIT_MS);
     });
   });
 })();
-</script>""" % REPORT_ID
+</script>""".replace('%s', REPORT_ID)
 
 
 def find_chromium(explicit:str|None=None) -> str|None:
@@ -167,18 +167,19 @@ def find_chromium(explicit:str|None=None) -> str|None:
     return None
 
 
-def browser_report(page:Path, chromium:str, timeout:float=120) -> list:
-    "Load a probed copy of `page` in headless Chromium; return the per-<audio> report list."
+def browser_report(page:Path, chromium:str, timeout:float=120, wait_ms:int=5000) -> list:
+    "Load a probed copy of `page` in headless Chromium; return the per-<audio> report list (each waits up to `wait_ms`)."
     html = page.read_text(encoding='utf-8', errors='replace')
+    probe_js = _PROBE.replace('WAIT_MS', str(int(wait_ms)))
     i = html.lower().rfind('</body>')
-    html = html[:i] + _PROBE + html[i:] if i >= 0 else html + _PROBE
+    html = html[:i] + probe_js + html[i:] if i >= 0 else html + probe_js
     with tempfile.TemporaryDirectory(prefix='codectok-docs-check-') as d:
         probe = Path(d)/page.name; probe.write_text(html, encoding='utf-8')
         for f in page.parent.iterdir():     # local resources (files a src may point at) next to the copy
             if f.is_file() and f.suffix.lower() in ('.wav', '.css', '.js'): shutil.copy(f, Path(d)/f.name)
         cmd = [chromium, '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
                '--disable-background-networking', '--no-first-run', '--mute-audio', f'--user-data-dir={d}/profile',
-               '--virtual-time-budget=8000', '--dump-dom', probe.as_uri()]
+               f'--virtual-time-budget={int(wait_ms) + 3000}', '--dump-dom', probe.as_uri()]
         try: r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired: raise RuntimeError(f"Chromium did not finish within {timeout:.0f} s") from None
     m = re.search(r'<pre id="%s">(.*?)</pre>' % REPORT_ID, r.stdout, re.S)
@@ -189,8 +190,17 @@ def browser_report(page:Path, chromium:str, timeout:float=120) -> list:
     return json.loads(_html.unescape(m.group(1)))
 
 
+WAITS_MS = (5000, 20000, 60000)   # per-player waits of successive tries of a page with players still loading
+
+
 def check_browser(page:Path, players:list[Player], chromium:str) -> None:
-    try: rep = browser_report(page, chromium)
+    # Headless Chromium runs the page in virtual time, which can outrun a busy machine's media pipeline: a player that
+    # is still loading (no data, no error, networkState 2 = NETWORK_LOADING) when the wait ends gets another try with
+    # a longer wait. A player with an error, or none after the last try, fails.
+    try:
+        for wait_ms in WAITS_MS:
+            rep = browser_report(page, chromium, wait_ms=wait_ms)
+            if not any(r[0] < 1 and r[3] is None and r[2] == 2 for r in rep): break
     except (RuntimeError, ValueError, OSError) as e:
         for p in players: p.errors.append(f"Chromium: {e}")
         return

@@ -99,3 +99,26 @@ def test_chromium_loads_good_and_rejects_broken(tmp_path):
     pages, players = dc.check(tmp_path, CHROMIUM, browser=True)
     assert players[0].errors == [] and players[2].errors == []
     assert any('Chromium cannot load it: readyState=0' in e for e in players[1].errors), players[1].errors
+
+
+def test_a_player_still_loading_gets_a_longer_try_and_fails_only_if_it_never_loads(tmp_path, monkeypatch):
+    "Virtual time can outrun a busy machine: a still-loading player (no data, no error) is retried with longer waits."
+    players = [dc.Player(tmp_path/'p.html', 0, None)]
+    loading, loaded, broken = [0, 'NaN', 2, None], [4, 1.0, 1, None], [0, 'NaN', 3, 'source failed to load']
+    def fake(answers):
+        calls = []
+        def report(page, chromium, timeout=120, wait_ms=5000): calls.append(wait_ms); return [answers[len(calls) - 1]]
+        return report, calls
+    report, calls = fake([loading, loaded])
+    monkeypatch.setattr(dc, 'browser_report', report)
+    dc.check_browser(tmp_path/'p.html', players, 'chromium')
+    assert players[0].errors == [] and calls == list(dc.WAITS_MS[:2])
+    report, calls = fake([loading] * len(dc.WAITS_MS))
+    monkeypatch.setattr(dc, 'browser_report', report)
+    dc.check_browser(tmp_path/'p.html', players, 'chromium')
+    assert calls == list(dc.WAITS_MS) and 'readyState=0' in players[0].errors[0]
+    players[0].errors.clear()
+    report, calls = fake([broken])                                       # an error is final: no second try
+    monkeypatch.setattr(dc, 'browser_report', report)
+    dc.check_browser(tmp_path/'p.html', players, 'chromium')
+    assert len(calls) == 1 and 'source failed to load' in players[0].errors[0]
