@@ -16,33 +16,25 @@
 
 Writes benchmarks/results/probe_codec_latents.json and .md.
 """
-import argparse, math, random, time, warnings
+import argparse, json, math, random, time, warnings
 import numpy as np
 import torch
 
 warnings.filterwarnings('ignore')
 from _common import RESULTS, write_results
 from codectok.codec import load_mini_codec, EncodecCodec, harmonic_note, pitch_cents_error, midi_to_hz
-from codectok.codec_train import mel_loss, CropDataset
+from codectok.codec_train import mel_loss, CropDataset, steady_note, latent_motion
 
 
-def steady(midi: int, seconds: float = 1.0):
-    return harmonic_note(midi, seconds, n_harmonics=6, env=dict(attack=0.01, decay=0.05, sustain=0.9, release=0.05))
-
-
-def latents(model, codec, midis) -> list:
+def latents(codec, midis) -> list:
+    "Per steady note: chapter 05's `latent_motion`, plus the mean latent's distance to silence's and the pitch error."
+    sil = latent_motion(codec, (1e-4 * torch.randn(24_000))[None, None])['mean']
     rows = []
-    with torch.no_grad():
-        sil = model.encoder((1e-4 * torch.randn(24_000))[None, None])[0, :, 10:-10].mean(-1)
-        for midi in midis:
-            x = steady(midi)[None, None]
-            emb = model.encoder(x)[0, :, 10:-10]                                  # (D, T) away from the edges
-            codes = codec.encode(x)[0, :, 10:-10]                                 # (K, T)
-            y = codec.decode(codec.encode(x), length=x.shape[-1])
-            rows.append(dict(midi=midi, hz=round(midi_to_hz(midi), 1), latent_std_over_time=emb.std(-1).mean().item(),
-                             dist_to_silence=(emb.mean(-1) - sil).norm().item(),
-                             code_change_rate=[(codes[k, 1:] != codes[k, :-1]).float().mean().item() for k in range(len(codes))],
-                             level=(y.std() / x.std()).item(), cents=pitch_cents_error(x, y, 24_000)))
+    for midi in midis:
+        x = steady_note(midi); r = latent_motion(codec, x)
+        rows.append(dict(midi=midi, hz=round(midi_to_hz(midi), 1), latent_std_over_time=r['moves'],
+                         dist_to_silence=(r['mean'] - sil).norm().item(), code_change_rate=r['changes'],
+                         level=r['level'], cents=pitch_cents_error(x, r['recon'], 24_000)))
     return rows
 
 
@@ -95,8 +87,8 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(0)
-    model = load_mini_codec(); codec = EncodecCodec(load_mini_codec(fuse=True))
-    res = dict(latents=latents(model, codec, [57, 64, 69, 72, 76, 81, 84, 88, 93]))
+    codec = EncodecCodec(load_mini_codec(fuse=True))
+    res = dict(latents=latents(codec, [57, 64, 69, 72, 76, 81, 84, 88, 93]))
     md = ['# Mini codec latents: what the tokens carry (benchmarks/probe_codec_latents.py)', '',
           'Steady 1 s harmonic notes (6 partials) through the shipped mini codec. "moves" = std of the encoder latent over',
           'frames (mean over its 64 dimensions); "changes" = share of frame-to-frame code changes in codebooks 1 / 2 / 8.', '',
@@ -109,9 +101,13 @@ def main():
            'them apart (distinct mean latents, far from silence) but keeps almost no phase, so a decoder fed these tokens',
            'can only repeat one frame: harmonics of 75 Hz. Decoder-only fine-tuning (--finetune-steps) tests whether a new',
            'decoder can do better with the same tokens.']
-    if a.finetune_steps:
-        res['decoder_finetune'] = finetune(a.finetune_steps, a.eval_every)
-        md += ['', f"## Decoder-only fine-tuning ({a.finetune_steps} steps, encoder and quantizer frozen)", '',
+    old = RESULTS/'probe_codec_latents.json'
+    if a.finetune_steps: res['decoder_finetune'] = finetune(a.finetune_steps, a.eval_every)
+    elif old.exists() and 'decoder_finetune' in json.loads(old.read_text()):            # keep the last fine-tuning run
+        res['decoder_finetune'] = json.loads(old.read_text())['decoder_finetune']
+    if 'decoder_finetune' in res:
+        n = res['decoder_finetune'][-1]['step']
+        md += ['', f"## Decoder-only fine-tuning ({n} steps, encoder and quantizer frozen)", '',
                '| step | mel loss (mean of the last steps) | within 50 cents (32 valid notes) | below C5 | C5-B5 | C6 and up |',
                '|---|---|---|---|---|---|']
         f = lambda v: f"{v[0]}/{v[1]}"

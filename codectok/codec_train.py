@@ -19,7 +19,8 @@ from .codec import (MiniCodec, MiniCodecConfig, Codec, EncodecCodec, harmonic_no
 
 # %% auto #0
 __all__ = ['CropDataset', 'random_length_collate', 'TrainConfig', 'lr_factor', 'CodecModule', 'mel_loss', 'recon_losses',
-           'make_loaders', 'fit_codec', 'evaluate_codec', 'synthetic_notes', 'training_waveforms', 'train_mini_codec']
+           'make_loaders', 'fit_codec', 'evaluate_codec', 'synthetic_notes', 'training_waveforms', 'train_mini_codec',
+           'steady_note', 'latent_motion']
 
 # %% ../nbs/05_codec_training.ipynb #77c648b6
 class CropDataset(Dataset):
@@ -287,3 +288,19 @@ def train_mini_codec(steps:int=20_000,             # optimizer steps (CPU: ~1-3 
     ev = evaluate_codec(EncodecCodec(load_mini_codec(path)), list(val_wavs)[:16], 24_000)
     print(f"saved {path}; validation: {ev}")
     return ev | dict(path=str(path), steps=module.trainer_.global_step)
+
+# %% ../nbs/05_codec_training.ipynb #c7a1f015
+def steady_note(midi:float, seconds:float=1.0, sr:int=24_000) -> Tensor:
+    "(1, 1, S) a steady harmonic note (6 partials, 10 ms attack, long sustain): a probe for what a codec keeps."
+    return harmonic_note(midi, seconds, sr, n_harmonics=6, env=dict(attack=0.01, decay=0.05, sustain=0.9, release=0.05))[None, None]
+
+def latent_motion(codec:EncodecCodec, x:Tensor, # (1, 1, S) audio at the codec's rate
+                  edge:int=10) -> dict:          # frames left out at each end
+    "How `x` looks to an EnCodec-style codec: latent movement over frames, its mean, code changes per codebook, the output."
+    with torch.no_grad(): emb = codec.model.encoder(codec.check_wav(x).to(codec.device))[0, :, edge:-edge]   # (D, T')
+    codes = codec.encode(x)
+    y = codec.decode(codes, length=x.shape[-1]).cpu()
+    c = codes[0, :, edge:-edge]
+    return dict(moves=emb.std(-1).mean().item(),                       # std over time, mean over latent dimensions
+                mean=emb.mean(-1).cpu(), changes=(c[:, 1:] != c[:, :-1]).float().mean(-1).tolist(),
+                level=(y.std() / x.std()).item(), recon=y)
