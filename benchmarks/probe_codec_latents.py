@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 warnings.filterwarnings('ignore')
-from _common import RESULTS, write_results
+from _common import RESULTS, write_results, by_register, register_table
 from codectok.codec import load_mini_codec, EncodecCodec, harmonic_note, pitch_cents_error, midi_to_hz
 from codectok.codec_train import mel_loss, CropDataset, steady_note, latent_motion
 
@@ -59,10 +59,9 @@ def finetune(steps: int, eval_every: int, seed: int = 0) -> list:
             x = torch.as_tensor(d['wav'][:48_000])[None, None]
             res.append((int(d['pitch']), pitch_cents_error(x, c.decode(c.encode(x), length=x.shape[-1]), 24_000)))
         m.decoder.train()
-        v = [(p, e) for p, e in res if e == e]
-        reg = lambda lo, hi: [sum(abs(e) < 50 for p, e in v if lo <= p <= hi), sum(lo <= p <= hi for p, e in v)]
-        row = dict(step=step, loss=loss, within_50=[sum(abs(e) < 50 for _, e in v), len(v)], below_C5=reg(0, 71),
-                   C5_B5=reg(72, 83), C6_up=reg(84, 127))
+        v = [e for _, e in res if e == e]                                          # NaN: unvoiced original
+        row = dict(step=step, loss=loss, within_50=[sum(abs(e) < 50 for e in v), len(v)],
+                   by_register=by_register([e for _, e in res], [p for p, _ in res]))
         print(row, flush=True)
         return row
 
@@ -107,13 +106,11 @@ def main():
         res['decoder_finetune'] = json.loads(old.read_text())['decoder_finetune']
     if 'decoder_finetune' in res:
         n = res['decoder_finetune'][-1]['step']
+        loss = lambda r: '' if r['loss'] is None else f", mel loss {r['loss']:.4f}"
         md += ['', f"## Decoder-only fine-tuning ({n} steps, encoder and quantizer frozen)", '',
-               '| step | mel loss (mean of the last steps) | within 50 cents (32 valid notes) | below C5 | C5-B5 | C6 and up |',
-               '|---|---|---|---|---|---|']
-        f = lambda v: f"{v[0]}/{v[1]}"
-        loss = lambda r: '' if r['loss'] is None else f"{r['loss']:.4f}"
-        md += [f"| {r['step']} | {loss(r)} | {f(r['within_50'])} | {f(r['below_C5'])} | {f(r['C5_B5'])} | {f(r['C6_up'])} |"
-               for r in res['decoder_finetune']]
+               'Pitch within 50 cents on 32 valid notes, by register (MIDI pitch label):', '']
+        md += register_table({f"step {r['step']}{loss(r)}: {r['within_50'][0]}/{r['within_50'][1]} in all": r['by_register']
+                              for r in res['decoder_finetune']})
     write_results(RESULTS, 'probe_codec_latents', res, '\n'.join(md) + '\n')
 
 
