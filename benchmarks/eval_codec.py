@@ -6,7 +6,9 @@ synthetic harmonic notes, and reports per n_q in {1, 2, 4, 8}: multi-scale mel d
 pitch-preservation rate (share of voiced notes whose 8-codebook reconstruction keeps its pYIN median pitch within
 50 cents), overall and by register (the notes' MIDI pitch labels). Writes benchmarks/results/eval_codec.json and .md.
 
-    python benchmarks/eval_codec.py [--n-notes 64] [--seconds 2] [--weights PATH] [--synthetic]
+    python benchmarks/eval_codec.py [--n-notes 64] [--seconds 2] [--weights PATH] [--synthetic] [--out DIR]
+
+--out writes the two files elsewhere (say, for a candidate codec that does not ship).
 """
 import argparse, json, os, time, warnings
 from pathlib import Path
@@ -35,6 +37,7 @@ def main():
     ap.add_argument('--seconds', type=float, default=2.0, help='evaluate the first SECONDS of each note')
     ap.add_argument('--weights', type=str, default=None)
     ap.add_argument('--synthetic', action='store_true')
+    ap.add_argument('--out', type=str, default=str(RESULTS), help='folder for eval_codec.json / .md')
     a = ap.parse_args()
     import torch
     torch.set_num_threads(min(4, os.cpu_count() or 1))
@@ -48,8 +51,8 @@ def main():
     cents = ev.pop('pitch_cents')
     if pitches: ev['pitch_by_register'] = by_register(cents, pitches)
     ev |= dict(data=source, weights=str(a.weights or 'bundled'), seconds_per_note=a.seconds, eval_seconds=round(time.time() - t0, 1))
-    RESULTS.mkdir(exist_ok=True)
-    atomic_write(RESULTS/'eval_codec.json', lambda t: Path(t).write_text(json.dumps(ev, indent=1)))
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out/'eval_codec.json', lambda t: Path(t).write_text(json.dumps(ev, indent=1)))
     md = ['# Mini codec: reconstruction quality on held-out notes', '', f"Data: {source}; first {a.seconds:g} s of each note.", '',
           '| n_q | bitrate (bps) | mel distance ↓ | SI-SDR (dB) ↑ |', '|---|---|---|---|']
     md += [f"| {k} | {ev['bitrate_bps'][k]:.0f} | {ev['mel_distance'][k]:.3f} | {ev['si_sdr_db'][k]:.1f} |" for k in ev['n_q']]
@@ -57,7 +60,7 @@ def main():
            f"{ev['n_voiced']} voiced notes (median |error| {ev['median_abs_cents']:.1f} cents)."]
     if pitches:
         md += ['', 'By register (MIDI pitch label of the note):', ''] + register_table({'reconstruction, 8 codebooks': ev['pitch_by_register']})
-    atomic_write(RESULTS/'eval_codec.md', lambda t: Path(t).write_text('\n'.join(md) + '\n'))
+    atomic_write(out/'eval_codec.md', lambda t: Path(t).write_text('\n'.join(md) + '\n'))
     print('\n'.join(md))
 
 

@@ -12,6 +12,10 @@ Speed: real-time factor of generate + decode of 4 s of audio (batch 1, T=0.7), m
 
 Usage: python benchmarks/eval_lm.py [--n-notes 24] [--temperatures 0.3 0.7 1.0] [--threads 1]
 Writes benchmarks/results/eval_lm.json and eval_lm.md.
+
+Classifier-free guidance sweep: `--cfg-scales 1 2 3` measures pitch following at one temperature (`--cfg-temperature`,
+default 0.7) with no guidance and with each scale, the same notes and seeds, and writes eval_lm_cfg.json / .md instead
+(does guiding by the label make the LM keep the prompt's pitch?).
 """
 import argparse, json, math, platform, statistics, time, warnings
 from pathlib import Path
@@ -53,8 +57,12 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'))
+    ap.add_argument('--cfg-scales', type=float, nargs='+', default=None, help='run the guidance sweep instead (see above)')
+    ap.add_argument('--cfg-temperature', type=float, default=0.7)
     ap.add_argument('--weights', default=None, help='folder with lm.safetensors + lm_conditioner.safetensors (default: the bundled ones)')
     a = ap.parse_args()
+    if a.cfg_scales is not None and any(not g > 0 for g in a.cfg_scales):
+        ap.error(f"--cfg-scales must be positive, got {a.cfg_scales}")
     torch.set_num_threads(a.threads)
     wd = Path(a.weights) if a.weights else weights_dir()
     lm, cond = load_codec_lm(wd/'lm.safetensors'), load_conditioner(wd/'lm_conditioner.safetensors')
@@ -78,13 +86,18 @@ def main():
         f0 = median_f0(p, sr)
         est = int(np.clip(round(librosa_hz_to_midi(f0)), 0, 127)) if f0 == f0 else pitch   # unvoiced prompt: fall back to the label
         prompts.append((p, est, fam, pitch))
-    for T in a.temperatures:
+    def follow(T, cfg=None):
         cs = []
         for i, (p, est, fam, pitch) in enumerate(prompts):
             with torch.no_grad(): pre = cond.prefix(est, fam)
             wav, _ = generate_audio(lm, codec, seconds=TOTAL_S, prompt_wav=p[None, None], prefix=pre, temperature=T,
-                                    seed=i, progress=False)
+                                    cfg_scale=cfg, seed=i, progress=False)
             cs.append(cents(median_f0(wav[0, 0, len(p):], sr), pitch))
+        return cs
+
+    if a.cfg_scales is not None: return cfg_sweep(a, res, follow, lost, pitches)
+    for T in a.temperatures:
+        cs = follow(T)
         res['pitch_following'][str(T)] = summarise(cs)
         res['by_register'][f'LM continuation, T={T}'] = by_register(lost(cs), pitches)
         print(f'T={T}', res['pitch_following'][str(T)], flush=True)
@@ -110,6 +123,30 @@ def main():
                   f"(median of {a.repeats}).", "", "Within 50 cents by register (MIDI pitch label of the note):", ""]
     lines += register_table(res['by_register'])
     atomic_write(out/'eval_lm.md', lambda tmp: Path(tmp).write_text('\n'.join(lines) + '\n'))
+
+
+def cfg_sweep(a, res, follow, lost, pitches):
+    "Pitch following at one temperature without guidance and at each CFG scale; writes eval_lm_cfg.{json,md}."
+    T, n = a.cfg_temperature, res['n_notes']
+    res |= dict(temperature=T, cfg={})
+    for g in [None] + list(a.cfg_scales):
+        name = 'no guidance' if g is None else f'CFG scale {g:g}'
+        cs = follow(T, g)
+        res['cfg'][name] = summarise(cs)
+        res['by_register'][f'LM continuation, {name}'] = by_register(lost(cs), pitches)
+        print(name, res['cfg'][name], flush=True)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out/'eval_lm_cfg.json', lambda tmp: Path(tmp).write_text(json.dumps(res, indent=1)))
+    lines = ["# Bundled LM: pitch following under classifier-free guidance", "",
+             f"{n} held-out NSynth-mini test notes, prompted as in eval_lm.md (1 s of audio + label prefix), T={T}, "
+             f"the same seeds for every row; guidance: uncond + scale x (cond - uncond), uncond = the null prefix.", "",
+             "| sampling | voiced | within 50 cents | median abs. cents |", "|---|---|---|---|",
+             f"| codec reconstruction (ceiling) | {res['codec_ceiling']['n_voiced']}/{n} | "
+             f"{res['codec_ceiling']['within_50_cents']:.0%} | {res['codec_ceiling']['median_abs_cents']:.0f} |"]
+    for name, s in res['cfg'].items():
+        lines.append(f"| {name} | {s['n_voiced']}/{n} | {s['within_50_cents']:.0%} | {s['median_abs_cents']:.0f} |")
+    lines += ["", "Within 50 cents by register (MIDI pitch label of the note):", ""] + register_table(res['by_register'])
+    atomic_write(out/'eval_lm_cfg.md', lambda tmp: Path(tmp).write_text('\n'.join(lines) + '\n'))
 
 
 def librosa_hz_to_midi(f): 

@@ -2,6 +2,8 @@
 
     python benchmarks/probe_codec_latents.py                    # latent analysis only (~30 s)
     python benchmarks/probe_codec_latents.py --finetune-steps 1000   # + decoder-only fine-tuning (~6 min, 1 thread)
+    python benchmarks/probe_codec_latents.py --full-finetune-steps 1000 [--gan]   # + whole-codec fine-tuning
+    python benchmarks/probe_codec_latents.py --weights DIR/mini_codec.safetensors --out DIR   # a candidate's latents
 
 1. Latents. For steady harmonic notes from A3 to A6, the encoder's latent (64 values per 75 Hz frame) and the codes:
    how much the latent moves over time (std over frames, mean over dimensions), how often each codebook's code changes
@@ -13,17 +15,23 @@
    on the tokens, stays valid), the decoder trained on NSynth-mini crops with chapter 05's mel loss (no waveform L1,
    which punishes a right pitch at the wrong phase), quantizer dropout 0.5, AdamW lr 1e-3 cosine. Reports the loss and
    pitch within 50 cents on 32 valid notes by register, every `--eval-every` steps.
+3. Whole-codec fine-tuning (`--full-finetune-steps`, new tokens: every downstream model would need retraining): the
+   shipped codec continues with encoder, decoder and EMA codebooks all training, chapter 05's loss (mel + 0.1 waveform
+   L1 + commitment), and with `--gan` also EnCodec's MS-STFT discriminator (hinge + 3 x feature matching, as
+   `TrainConfig(discriminator=True)`). Reports pitch by register and the latent motion of the high steady notes, so a
+   run with and one without the discriminator separate its effect from that of more encoder steps.
 
 Writes benchmarks/results/probe_codec_latents.json and .md.
 """
 import argparse, json, math, random, time, warnings
+from pathlib import Path
 import numpy as np
 import torch
 
 warnings.filterwarnings('ignore')
 from _common import RESULTS, write_results, by_register, register_table
 from codectok.codec import load_mini_codec, EncodecCodec, harmonic_note, pitch_cents_error, midi_to_hz
-from codectok.codec_train import mel_loss, CropDataset, steady_note, latent_motion
+from codectok.codec_train import mel_loss, CropDataset, steady_note, latent_motion, _hinge_d, _hinge_g, _feat_match
 
 
 def latents(codec, midis) -> list:
@@ -38,13 +46,71 @@ def latents(codec, midis) -> list:
     return rows
 
 
-def finetune(steps: int, eval_every: int, seed: int = 0) -> list:
+def _data(seed):
     from codectok.data import render_nsynth_mini, NSynthDataset, PhraseDataset
     torch.manual_seed(seed); random.seed(seed)
     root = render_nsynth_mini(verbose=False)
     tr, va = NSynthDataset(root, 'train'), NSynthDataset(root, 'valid')
     wavs = [tr[i]['wav'] for i in range(len(tr))] + [p['wav'] for p in PhraseDataset(root, 'train')]
-    vitems = [va[i] for i in range(0, len(va), max(1, len(va) // 32))][:32]
+    return wavs, [va[i] for i in range(0, len(va), max(1, len(va) // 32))][:32]
+
+
+def _pitch_row(m, vitems, step, loss) -> dict:
+    "Pitch within 50 cents of the 8-codebook reconstruction on the valid notes, overall and by register."
+    was = m.training; m.eval(); c = EncodecCodec(m); res = []
+    for d in vitems:
+        x = torch.as_tensor(d['wav'][:48_000])[None, None]
+        res.append((int(d['pitch']), pitch_cents_error(x, c.decode(c.encode(x), length=x.shape[-1]), 24_000)))
+    m.train(was)
+    v = [e for _, e in res if e == e]                                              # NaN: unvoiced original
+    return dict(step=step, loss=loss, within_50=[sum(abs(e) < 50 for e in v), len(v)],
+                by_register=by_register([e for _, e in res], [p for p, _ in res]))
+
+
+def full_finetune(steps: int, eval_every: int, gan: bool, seed: int = 0, lr: float = 5e-4) -> list:
+    "Whole-codec fine-tuning of the shipped codec (see the module docstring, part 3)."
+    from codectok.codec_train import TrainConfig, recon_losses
+    wavs, vitems = _data(seed)
+    m, cfg = load_mini_codec(), TrainConfig()
+    m.train()
+    opt = torch.optim.AdamW(m.parameters(), lr=lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * s / steps))))
+    disc = opt_d = None
+    if gan:
+        from encodec.msstftd import MultiScaleSTFTDiscriminator
+        disc = MultiScaleSTFTDiscriminator(filters=16)
+        opt_d = torch.optim.AdamW(disc.parameters(), lr=lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
+    ds = CropDataset(wavs, crop=4800, n_items=steps * 32, seed=seed)
+
+    def high_motion():
+        c = EncodecCodec(m.eval()); out = {midi: round(latent_motion(c, steady_note(midi))['moves'], 3) for midi in (72, 81, 88)}
+        m.train(); return out
+
+    rows, hist, t0 = [_pitch_row(m, vitems, 0, None) | dict(latent_moves=high_motion())], [], time.time()
+    print(rows[-1], flush=True)
+    for step in range(1, steps + 1):
+        x = torch.stack([ds[i] for i in range(32)])
+        n_q = random.randint(1, 8) if random.random() < cfg.quantizer_dropout else 8
+        y, _, commit = m(x, n_q=n_q)
+        parts = recon_losses(x, y, 24_000, cfg)
+        loss = cfg.mel_weight * parts['mel'] + cfg.wav_weight * parts['wav'] + cfg.commit_weight * commit
+        if disc is not None:
+            real, fr = disc(x); fake, ff = disc(y)
+            loss = loss + cfg.adv_weight * _hinge_g(fake) + cfg.feat_weight * _feat_match(fr, ff)
+        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), cfg.grad_clip); opt.step(); sched.step()
+        if disc is not None:
+            real, _ = disc(x); fake, _ = disc(y.detach())
+            opt_d.zero_grad(); _hinge_d(real, fake).backward(); opt_d.step()
+        hist.append(parts['mel'].item())
+        if step % eval_every == 0 or step == steps:
+            rows.append(_pitch_row(m, vitems, step, float(np.mean(hist[-eval_every:])))
+                        | dict(latent_moves=high_motion(), seconds=round(time.time() - t0)))
+            print(rows[-1], flush=True)
+    return rows
+
+
+def finetune(steps: int, eval_every: int, seed: int = 0) -> list:
+    wavs, vitems = _data(seed)
     m = load_mini_codec()
     m.encoder.eval(); m.quantizer.eval()                                          # frozen: no EMA updates, no gradients
     for p in list(m.encoder.parameters()) + list(m.quantizer.parameters()): p.requires_grad_(False)
@@ -54,14 +120,7 @@ def finetune(steps: int, eval_every: int, seed: int = 0) -> list:
     bw = m.quantizer.get_bandwidth_per_quantizer(m.frame_rate)
 
     def evaluate(step, loss):
-        m.decoder.eval(); c = EncodecCodec(m); res = []
-        for d in vitems:
-            x = torch.as_tensor(d['wav'][:48_000])[None, None]
-            res.append((int(d['pitch']), pitch_cents_error(x, c.decode(c.encode(x), length=x.shape[-1]), 24_000)))
-        m.decoder.train()
-        v = [e for _, e in res if e == e]                                          # NaN: unvoiced original
-        row = dict(step=step, loss=loss, within_50=[sum(abs(e) < 50 for e in v), len(v)],
-                   by_register=by_register([e for _, e in res], [p for p, _ in res]))
+        row = _pitch_row(m, vitems, step, loss); m.decoder.train(); m.encoder.eval(); m.quantizer.eval()
         print(row, flush=True)
         return row
 
@@ -82,14 +141,24 @@ def finetune(steps: int, eval_every: int, seed: int = 0) -> list:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--finetune-steps', type=int, default=0)
+    ap.add_argument('--full-finetune-steps', type=int, default=0)
+    ap.add_argument('--gan', action='store_true', help='with --full-finetune-steps: add the MS-STFT discriminator')
     ap.add_argument('--eval-every', type=int, default=250)
+    ap.add_argument('--weights', default=None, help='analyse this mini codec instead of the shipped one (part 1 only)')
+    ap.add_argument('--out', default=str(RESULTS), help='folder for probe_codec_latents.json / .md')
     ap.add_argument('--threads', type=int, default=1)
     a = ap.parse_args()
+    if a.weights and (a.finetune_steps or a.full_finetune_steps):
+        ap.error('--weights analyses a candidate codec; the fine-tuning parts start from the shipped one')
+    if a.weights and Path(a.out).resolve() == RESULTS.resolve():
+        ap.error("--weights needs --out DIR: benchmarks/results holds the shipped codec's figures")
     torch.set_num_threads(a.threads); torch.manual_seed(0)
-    codec = EncodecCodec(load_mini_codec(fuse=True))
+    out = Path(a.out)
+    codec = EncodecCodec(load_mini_codec(a.weights, fuse=True))
     res = dict(latents=latents(codec, [57, 64, 69, 72, 76, 81, 84, 88, 93]))
     md = ['# Mini codec latents: what the tokens carry (benchmarks/probe_codec_latents.py)', '',
-          'Steady 1 s harmonic notes (6 partials) through the shipped mini codec. "moves" = std of the encoder latent over',
+          f"Steady 1 s harmonic notes (6 partials) through {'the mini codec ' + a.weights if a.weights else 'the shipped mini codec'}. "
+          '"moves" = std of the encoder latent over',
           'frames (mean over its 64 dimensions); "changes" = share of frame-to-frame code changes in codebooks 1 / 2 / 8.', '',
           '| note | Hz | latent moves | codebook changes (1 / 2 / 8) | distance to silence | output level | pitch error (cents) |',
           '|---|---|---|---|---|---|---|']
@@ -100,18 +169,28 @@ def main():
            'them apart (distinct mean latents, far from silence) but keeps almost no phase, so a decoder fed these tokens',
            'can only repeat one frame: harmonics of 75 Hz. Decoder-only fine-tuning (--finetune-steps) tests whether a new',
            'decoder can do better with the same tokens.']
-    old = RESULTS/'probe_codec_latents.json'
+    old = out/'probe_codec_latents.json'
+    full = 'full_finetune_gan' if a.gan else 'full_finetune'
     if a.finetune_steps: res['decoder_finetune'] = finetune(a.finetune_steps, a.eval_every)
-    elif old.exists() and 'decoder_finetune' in json.loads(old.read_text()):            # keep the last fine-tuning run
-        res['decoder_finetune'] = json.loads(old.read_text())['decoder_finetune']
+    if a.full_finetune_steps: res[full] = full_finetune(a.full_finetune_steps, a.eval_every, a.gan)
+    prev = json.loads(old.read_text()) if old.exists() else {}     # read after the runs: a parallel run may have written
+    for k in ('decoder_finetune', 'full_finetune', 'full_finetune_gan'):                # keep the last run of each part
+        if k not in res and k in prev: res[k] = prev[k]
+    loss = lambda r: '' if r['loss'] is None else f", mel loss {r['loss']:.4f}"
     if 'decoder_finetune' in res:
         n = res['decoder_finetune'][-1]['step']
-        loss = lambda r: '' if r['loss'] is None else f", mel loss {r['loss']:.4f}"
         md += ['', f"## Decoder-only fine-tuning ({n} steps, encoder and quantizer frozen)", '',
                'Pitch within 50 cents on 32 valid notes, by register (MIDI pitch label):', '']
         md += register_table({f"step {r['step']}{loss(r)}: {r['within_50'][0]}/{r['within_50'][1]} in all": r['by_register']
                               for r in res['decoder_finetune']})
-    write_results(RESULTS, 'probe_codec_latents', res, '\n'.join(md) + '\n')
+    for k, title in (('full_finetune', 'without'), ('full_finetune_gan', 'with')):
+        if k not in res: continue
+        n = res[k][-1]['step']
+        md += ['', f"## Whole-codec fine-tuning {title} the MS-STFT discriminator ({n} steps from the shipped codec, new tokens)", '',
+               'Pitch within 50 cents on the same 32 valid notes, by register; latent movement of steady C5 / A5 / E6:', '']
+        md += register_table({f"step {r['step']}{loss(r)}: {r['within_50'][0]}/{r['within_50'][1]} in all; moves "
+                              + ' / '.join(f'{v:.2f}' for v in r['latent_moves'].values()): r['by_register'] for r in res[k]})
+    write_results(out, 'probe_codec_latents', res, '\n'.join(md) + '\n')
 
 
 if __name__ == '__main__':

@@ -5,7 +5,7 @@
 # %% ../nbs/05_codec_training.ipynb #d162659d
 from __future__ import annotations
 import math, random, time, warnings
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -196,15 +196,32 @@ def make_loaders(train_wavs, val_wavs, cfg:TrainConfig, sr:int=24_000, stride:in
     return (DataLoader(tr, batch_size=cfg.batch_size, collate_fn=random_length_collate(int(cfg.crop_seconds[0] * sr), stride, cfg.seed)),
             DataLoader(va, batch_size=cfg.batch_size))
 
+def _init_codec(init, codec_cfg, cfg):
+    "The model a warm-started run begins from, its config, and the recipe with quantization on from step 0."
+    from codectok.codec import load_mini_codec
+    m = init if isinstance(init, MiniCodec) else load_mini_codec(init)
+    if getattr(m, 'fused', False):
+        raise ValueError("init is a MiniCodec fused for inference (fuse_for_inference_), which cannot train; pass the "
+                         "saved weights' path or load_mini_codec(fuse=False).")
+    if codec_cfg is not None and codec_cfg != m.cfg:
+        raise ValueError(f"codec_cfg {codec_cfg} differs from the config of init {m.cfg}; leave codec_cfg out to use init's.")
+    inited = bool(m.quantizer.vq.layers[0]._codebook.inited.item())
+    return m, m.cfg, (replace(cfg, ae_warmup_steps=0) if inited else cfg)
+
 def fit_codec(train_wavs, val_wavs,      # lists of (S,) waveforms at 24 kHz
               cfg:TrainConfig|None=None, codec_cfg:MiniCodecConfig|None=None,
               ckpt_dir:str|Path|None=None,   # checkpoints; resumes from ckpt_dir/last.ckpt when it exists
-              progress:bool=True, accelerator:str='auto', max_minutes:float|None=None) -> CodecModule:
+              progress:bool=True, accelerator:str='auto', max_minutes:float|None=None,
+              init=None, # start from these weights (a saved mini codec's path or a `MiniCodec`): a new run, new schedule
+             ) -> CodecModule:
     "Train (or resume training) a mini codec; returns the Lightning module (`.model` is the `MiniCodec`)."
-    cfg, codec_cfg = cfg or TrainConfig(), codec_cfg or MiniCodecConfig()
+    cfg = cfg or TrainConfig()
+    if init is not None: init, codec_cfg, cfg = _init_codec(init, codec_cfg, cfg)
+    codec_cfg = codec_cfg or MiniCodecConfig()
     set_seed(cfg.seed)
     ckpt_dir = Path(ckpt_dir) if ckpt_dir is not None else cache_dir('codec_ckpt')
     module = CodecModule(asdict(codec_cfg), asdict(cfg))
+    if init is not None: module.model.load_state_dict(init.state_dict())      # a checkpoint in ckpt_dir still wins: resume
     tl, vl = make_loaders(train_wavs, val_wavs, cfg, codec_cfg.sample_rate, codec_cfg.stride)
     ckpt = L.pytorch.callbacks.ModelCheckpoint(dirpath=ckpt_dir, every_n_train_steps=cfg.ckpt_every, save_last=True,
                                               save_top_k=0)
@@ -278,12 +295,14 @@ def train_mini_codec(steps:int=20_000,             # optimizer steps (CPU: ~1-3 
                      out:str|Path|None=None,       # final weights; default codectok/weights/mini_codec.safetensors
                      ckpt_dir:str|Path|None=None,  # default cache_dir('codec_ckpt'); resumes from last.ckpt
                      train_wavs=None, val_wavs=None, progress:bool=True, max_minutes:float|None=None,
-                     codec_cfg:MiniCodecConfig|None=None, **train_kw) -> dict:
+                     codec_cfg:MiniCodecConfig|None=None,
+                     init=None,   # start from these weights (a path, e.g. the shipped codec's, or a MiniCodec), not from scratch
+                     **train_kw) -> dict:
     "Train the bundled mini codec end to end, save it with `save_mini_codec`, and return a quick evaluation."
     train_wavs = train_wavs if train_wavs is not None else training_waveforms('train')
     val_wavs = val_wavs if val_wavs is not None else training_waveforms('valid', max_items=64)
     module = fit_codec(train_wavs, val_wavs, TrainConfig(steps=steps, **train_kw), codec_cfg, ckpt_dir, progress,
-                       max_minutes=max_minutes)
+                       max_minutes=max_minutes, init=init)
     path = save_mini_codec(module.model, out if out is not None else weights_dir()/'mini_codec.safetensors')
     ev = evaluate_codec(EncodecCodec(load_mini_codec(path)), list(val_wavs)[:16], 24_000)
     print(f"saved {path}; validation: {ev}")

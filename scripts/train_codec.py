@@ -1,0 +1,56 @@
+"""Train a candidate mini codec from the command line (chapter 05's `train_mini_codec`), with a model card.
+
+    python scripts/train_codec.py --steps 20000 --out DIR                  # from scratch, chapter 05's recipe
+    python scripts/train_codec.py --init shipped --gan --lr 5e-4 --steps 3000 --minutes 90 --out DIR
+                                  # warm start from the shipped codec, + EnCodec's MS-STFT discriminator
+    python benchmarks/eval_codec.py --weights DIR/mini_codec.safetensors --out DIR    # its held-out figures
+
+The weights go to DIR (default: the cache's `codec_candidate/`), never over the shipped codec unless --out says so:
+a new encoder means new tokens, so the LM, MaskGIT and prompt encoder must be retrained on them
+(`scripts/train_bundled.py tokens`, `lm`, `maskgit`, `prompt`) before a new codec can ship. Checkpoints go to
+DIR/ckpt, and a run that is stopped (or hits --minutes) resumes from there when started again with the same arguments.
+"""
+from __future__ import annotations
+import argparse, json, platform, time
+from pathlib import Path
+import torch
+
+from codectok.core import weights_dir, cache_dir, atomic_write
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--steps', type=int, default=20_000, help='optimizer steps of the schedule')
+    ap.add_argument('--minutes', type=float, default=None, help='stop after this long (the run can be resumed)')
+    ap.add_argument('--init', default=None, help="'shipped' or a mini codec .safetensors to start from (default: scratch)")
+    ap.add_argument('--gan', action='store_true', help="add EnCodec's MS-STFT discriminator (TrainConfig.discriminator)")
+    ap.add_argument('--lr', type=float, default=None, help='peak learning rate (default: TrainConfig.lr)')
+    ap.add_argument('--warmup', type=int, default=None, help='linear warmup steps (default: TrainConfig.warmup_steps)')
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--out', default=None, help="folder for mini_codec.safetensors/.json/.card.json (default: the cache)")
+    a = ap.parse_args(argv)
+    if a.steps < 1: ap.error(f'--steps must be positive, got {a.steps}')
+    if a.minutes is not None and not a.minutes > 0: ap.error(f'--minutes must be positive, got {a.minutes}')
+    init = None if a.init is None else (weights_dir()/'mini_codec.safetensors' if a.init == 'shipped' else Path(a.init))
+    if init is not None and not init.exists(): ap.error(f'--init: no mini codec weights at {init}')
+    out = Path(a.out) if a.out else cache_dir('codec_candidate')
+    torch.set_num_threads(a.threads)
+    from codectok.codec_train import train_mini_codec, TrainConfig
+    kw = dict(discriminator=a.gan) | ({'lr': a.lr} if a.lr else {}) | ({'warmup_steps': a.warmup} if a.warmup is not None else {})
+    t0 = time.time()
+    ev = train_mini_codec(a.steps, out=out/'mini_codec.safetensors', ckpt_dir=out/'ckpt', progress=False,
+                          max_minutes=a.minutes, init=init, **kw)
+    cfg = TrainConfig(steps=a.steps, **kw)
+    card = dict(model=json.loads((out/'mini_codec.json').read_text()),
+                init=str(init) if init else 'scratch', steps_done=ev['steps'], schedule_steps=a.steps,
+                recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator,
+                            ae_warmup_steps=0 if init else cfg.ae_warmup_steps, batch=cfg.batch_size),
+                wall_minutes=round((time.time() - t0) / 60, 1), validation=ev,
+                hardware=f"{platform.machine()}, {a.threads} torch thread(s), "
+                         f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'}")
+    atomic_write(out/'mini_codec.card.json', lambda t: Path(t).write_text(json.dumps(card, indent=1, default=str)))
+    print(json.dumps(card, indent=1, default=str))
+
+
+if __name__ == '__main__':
+    main()
