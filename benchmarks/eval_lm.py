@@ -109,20 +109,29 @@ def main():
         ts.append(time.perf_counter() - t0)
     res['rtf_generate_decode_4s'] = statistics.median(ts) / TOTAL_S
     print('RTF', res['rtf_generate_decode_4s'])
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out/'eval_lm.json', lambda tmp: Path(tmp).write_text(json.dumps(res, indent=1)))
     lines = ["# Bundled LM: pitch following and speed", "",
              f"{len(notes)} held-out NSynth-mini test notes; prompt = first {PROMPT_S:.0f} s (codes continued) + label prefix "
-             f"(pYIN pitch of the prompt, instrument family); {TOTAL_S:.0f} s generated; {a.threads} CPU thread(s).", "",
-             "| source | voiced | within 50 cents | median abs. cents |", "|---|---|---|---|",
-             f"| codec reconstruction (ceiling) | {res['codec_ceiling']['n_voiced']}/{len(notes)} | "
-             f"{res['codec_ceiling']['within_50_cents']:.0%} | {res['codec_ceiling']['median_abs_cents']:.0f} |"]
-    for T, s in res['pitch_following'].items():
-        lines.append(f"| LM continuation, T={T} | {s['n_voiced']}/{len(notes)} | {s['within_50_cents']:.0%} | {s['median_abs_cents']:.0f} |")
+             f"(pYIN pitch of the prompt, instrument family); {TOTAL_S:.0f} s generated; {a.threads} CPU thread(s).", ""]
+    lines += pitch_table(res, 'source', {f'LM continuation, T={T}': s for T, s in res['pitch_following'].items()})
     lines += ["", f"Real-time factor, generate + decode 4 s (batch 1, T=0.7): **{res['rtf_generate_decode_4s']:.2f}** "
-                  f"(median of {a.repeats}).", "", "Within 50 cents by register (MIDI pitch label of the note):", ""]
-    lines += register_table(res['by_register'])
-    atomic_write(out/'eval_lm.md', lambda tmp: Path(tmp).write_text('\n'.join(lines) + '\n'))
+                  f"(median of {a.repeats})."]
+    write(a.out, 'eval_lm', res, lines)
+
+
+def pitch_table(res, first:str, rows:dict) -> list:
+    "Markdown lines: the codec's ceiling, then one row per summary in `rows`."
+    n = res['n_notes']
+    cell = lambda s: f"{s['n_voiced']}/{n} | {s['within_50_cents']:.0%} | {s['median_abs_cents']:.0f}"
+    return ([f"| {first} | voiced | within 50 cents | median abs. cents |", "|---|---|---|---|",
+             f"| codec reconstruction (ceiling) | {cell(res['codec_ceiling'])} |"] + [f"| {k} | {cell(s)} |" for k, s in rows.items()])
+
+
+def write(out, name:str, res:dict, lines:list) -> None:
+    "name.json and name.md (with the by-register table appended) under `out`, each atomically."
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    lines = lines + ["", "Within 50 cents by register (MIDI pitch label of the note):", ""] + register_table(res['by_register'])
+    atomic_write(out/f'{name}.json', lambda tmp: Path(tmp).write_text(json.dumps(res, indent=1)))
+    atomic_write(out/f'{name}.md', lambda tmp: Path(tmp).write_text('\n'.join(lines) + '\n'))
 
 
 def cfg_sweep(a, res, follow, lost, pitches):
@@ -135,18 +144,10 @@ def cfg_sweep(a, res, follow, lost, pitches):
         res['cfg'][name] = summarise(cs)
         res['by_register'][f'LM continuation, {name}'] = by_register(lost(cs), pitches)
         print(name, res['cfg'][name], flush=True)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out/'eval_lm_cfg.json', lambda tmp: Path(tmp).write_text(json.dumps(res, indent=1)))
     lines = ["# Bundled LM: pitch following under classifier-free guidance", "",
              f"{n} held-out NSynth-mini test notes, prompted as in eval_lm.md (1 s of audio + label prefix), T={T}, "
-             f"the same seeds for every row; guidance: uncond + scale x (cond - uncond), uncond = the null prefix.", "",
-             "| sampling | voiced | within 50 cents | median abs. cents |", "|---|---|---|---|",
-             f"| codec reconstruction (ceiling) | {res['codec_ceiling']['n_voiced']}/{n} | "
-             f"{res['codec_ceiling']['within_50_cents']:.0%} | {res['codec_ceiling']['median_abs_cents']:.0f} |"]
-    for name, s in res['cfg'].items():
-        lines.append(f"| {name} | {s['n_voiced']}/{n} | {s['within_50_cents']:.0%} | {s['median_abs_cents']:.0f} |")
-    lines += ["", "Within 50 cents by register (MIDI pitch label of the note):", ""] + register_table(res['by_register'])
-    atomic_write(out/'eval_lm_cfg.md', lambda tmp: Path(tmp).write_text('\n'.join(lines) + '\n'))
+             f"the same seeds for every row; guidance: uncond + scale x (cond - uncond), uncond = the null prefix.", ""]
+    write(a.out, 'eval_lm_cfg', res, lines + pitch_table(res, 'sampling', res['cfg']))
 
 
 def librosa_hz_to_midi(f): 
