@@ -2,7 +2,7 @@
 
     python benchmarks/probe_codec_latents.py                    # latent analysis only (~30 s)
     python benchmarks/probe_codec_latents.py --finetune-steps 1000   # + decoder-only fine-tuning (~6 min, 1 thread)
-    python benchmarks/probe_codec_latents.py --full-finetune-steps 1000 [--gan]   # + whole-codec fine-tuning
+    python benchmarks/probe_codec_latents.py --full-finetune-steps 1000 [--gan] [--lr 5e-4]   # + whole-codec fine-tuning
     python benchmarks/probe_codec_latents.py --weights DIR/mini_codec.safetensors --out DIR   # a candidate's latents
 
 1. Latents. For steady harmonic notes from A3 to A6, the encoder's latent (64 values per 75 Hz frame) and the codes:
@@ -16,10 +16,11 @@
    which punishes a right pitch at the wrong phase), quantizer dropout 0.5, AdamW lr 1e-3 cosine. Reports the loss and
    pitch within 50 cents on 32 valid notes by register, every `--eval-every` steps.
 3. Whole-codec fine-tuning (`--full-finetune-steps`, new tokens: every downstream model would need retraining): the
-   shipped codec continues with encoder, decoder and EMA codebooks all training, chapter 05's loss (mel + 0.1 waveform
-   L1 + commitment), and with `--gan` also EnCodec's MS-STFT discriminator (hinge + 3 x feature matching, as
-   `TrainConfig(discriminator=True)`). Reports pitch by register and the latent motion of the high steady notes, so a
-   run with and one without the discriminator separate its effect from that of more encoder steps.
+   shipped codec continues (AdamW, peak `--lr`, 100 warmup steps, cosine) with encoder, decoder and EMA codebooks all
+   training, chapter 05's loss (mel + 0.1 waveform L1 + commitment), and with `--gan` also EnCodec's MS-STFT
+   discriminator (hinge + 3 x feature matching, as `TrainConfig(discriminator=True)`). Reports pitch by register and
+   the latent motion of the high steady notes, so a run with and one without the discriminator separate its effect
+   from that of more encoder steps.
 
 Writes benchmarks/results/probe_codec_latents.json and .md.
 """
@@ -143,6 +144,7 @@ def main():
     ap.add_argument('--finetune-steps', type=int, default=0)
     ap.add_argument('--full-finetune-steps', type=int, default=0)
     ap.add_argument('--gan', action='store_true', help='with --full-finetune-steps: add the MS-STFT discriminator')
+    ap.add_argument('--lr', type=float, default=5e-4, help='with --full-finetune-steps: peak learning rate')
     ap.add_argument('--eval-every', type=int, default=250)
     ap.add_argument('--weights', default=None, help='analyse this mini codec instead of the shipped one (part 1 only)')
     ap.add_argument('--out', default=str(RESULTS), help='folder for probe_codec_latents.json / .md')
@@ -170,12 +172,12 @@ def main():
            'can only repeat one frame: harmonics of 75 Hz. Decoder-only fine-tuning (--finetune-steps) tests whether a new',
            'decoder can do better with the same tokens.']
     old = out/'probe_codec_latents.json'
-    full = 'full_finetune_gan' if a.gan else 'full_finetune'
+    full = ('full_finetune_gan' if a.gan else 'full_finetune') + ('' if a.lr == 5e-4 else f'_lr{a.lr:g}')
     if a.finetune_steps: res['decoder_finetune'] = finetune(a.finetune_steps, a.eval_every)
-    if a.full_finetune_steps: res[full] = full_finetune(a.full_finetune_steps, a.eval_every, a.gan)
+    if a.full_finetune_steps: res[full] = full_finetune(a.full_finetune_steps, a.eval_every, a.gan, lr=a.lr)
     prev = json.loads(old.read_text()) if old.exists() else {}     # read after the runs: a parallel run may have written
-    for k in ('decoder_finetune', 'full_finetune', 'full_finetune_gan'):                # keep the last run of each part
-        if k not in res and k in prev: res[k] = prev[k]
+    for k in prev:                                                                # keep the last run of each part
+        if k.endswith('finetune') or '_finetune_' in k: res.setdefault(k, prev[k])
     loss = lambda r: '' if r['loss'] is None else f", mel loss {r['loss']:.4f}"
     if 'decoder_finetune' in res:
         n = res['decoder_finetune'][-1]['step']
@@ -183,10 +185,10 @@ def main():
                'Pitch within 50 cents on 32 valid notes, by register (MIDI pitch label):', '']
         md += register_table({f"step {r['step']}{loss(r)}: {r['within_50'][0]}/{r['within_50'][1]} in all": r['by_register']
                               for r in res['decoder_finetune']})
-    for k, title in (('full_finetune', 'without'), ('full_finetune_gan', 'with')):
-        if k not in res: continue
-        n = res[k][-1]['step']
-        md += ['', f"## Whole-codec fine-tuning {title} the MS-STFT discriminator ({n} steps from the shipped codec, new tokens)", '',
+    for k in sorted(k for k in res if k.startswith('full_finetune')):
+        n, title = res[k][-1]['step'], 'with' if '_gan' in k else 'without'
+        lr = k.split('_lr')[1] if '_lr' in k else '5e-4'
+        md += ['', f"## Whole-codec fine-tuning {title} the MS-STFT discriminator ({n} steps from the shipped codec at lr {lr}, new tokens)", '',
                'Pitch within 50 cents on the same 32 valid notes, by register; latent movement of steady C5 / A5 / E6:', '']
         md += register_table({f"step {r['step']}{loss(r)}: {r['within_50'][0]}/{r['within_50'][1]} in all; moves "
                               + ' / '.join(f'{v:.2f}' for v in r['latent_moves'].values()): r['by_register'] for r in res[k]})
