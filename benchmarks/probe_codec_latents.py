@@ -159,7 +159,7 @@ def main():
     codec = EncodecCodec(load_mini_codec(a.weights, fuse=True))
     res = dict(latents=latents(codec, [57, 64, 69, 72, 76, 81, 84, 88, 93]))
     md = ['# Mini codec latents: what the tokens carry (benchmarks/probe_codec_latents.py)', '',
-          f"Steady 1 s harmonic notes (6 partials) through {'the mini codec ' + a.weights if a.weights else 'the shipped mini codec'}. "
+          f"Steady 1 s harmonic notes (6 partials) through {'the mini codec ' + Path(a.weights).name + ' in ' + Path(a.weights).parent.name + '/' if a.weights else 'the shipped mini codec'}. "
           '"moves" = std of the encoder latent over',
           'frames (mean over its 64 dimensions); "changes" = share of frame-to-frame code changes in codebooks 1 / 2 / 8.', '',
           '| note | Hz | latent moves | codebook changes (1 / 2 / 8) | distance to silence | output level | pitch error (cents) |',
