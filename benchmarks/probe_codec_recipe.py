@@ -29,7 +29,7 @@ OUT = RESULTS/'probe_codec_recipe.json'
 
 BASE = dict(steps=600, batch=32, crop=0.2, eps=1e-2, wav=0.1, lin=1.0, sc=0.0, rel=False, mel_norm='slaney',
             n_filters=16, n_residual_layers=0, quantize=False, init=None, snake=False, cplx=0.0,
-            dimension=64, synth=0.0, seed=0, shift_crops=False)
+            synth=0.0, seed=0, shift_crops=False)
 VARIANTS = {
     'A': ('session-2 recipe: eps 1e-5, 8 crops of 0.75 s', dict(eps=1e-5, batch=8, crop=0.75, steps=400)),
     'B': ('eps 1e-2, 32 crops of 0.2 s (the new default)', dict(steps=1500)),
@@ -87,7 +87,7 @@ def run(name:str, eval_every:int) -> dict:
     torch.manual_seed(c['seed']); random.seed(c['seed']); rng = np.random.default_rng(c['seed'])
     tr = [d['wav'] for d in NSynthDataset(render_nsynth_mini(verbose=False), 'train')]
     notes = held_out()
-    m = MiniCodec(MiniCodecConfig(n_filters=c['n_filters'], n_residual_layers=c['n_residual_layers'], dimension=c['dimension'],
+    m = MiniCodec(MiniCodecConfig(n_filters=c['n_filters'], n_residual_layers=c['n_residual_layers'],
                                   **({'activation': 'Snake'} if c['snake'] else {})))
     if c['init']: m.load_state_dict(torch.load(RESULTS/f"probe_codec_recipe_{c['init']}.pt", weights_only=True))
     opt = torch.optim.AdamW(m.parameters(), lr=2e-3, betas=(0.8, 0.99), weight_decay=1e-4)
@@ -110,7 +110,7 @@ def run(name:str, eval_every:int) -> dict:
             tot = tot + c['cplx'] * len(fbs) / 2 * (Xc - Yc).abs().mean() / Xc.abs().mean().clamp_min(1e-8)
         return tot / len(fbs) + c['wav'] * (x - y).abs().mean()
 
-    def tone():                                             # a random harmonic tone with random phases and decay
+    def tone():                                             # a steady harmonic tone: random pitch, partials, phases
         from codectok.codec import harmonic_note
         flat = dict(attack=1e-4, decay=1e-4, sustain=1.0, release=1e-4)
         return harmonic_note(float(rng.uniform(36, 96)), crop / 24_000, n_harmonics=int(rng.integers(1, 13)),
@@ -120,7 +120,7 @@ def run(name:str, eval_every:int) -> dict:
     def batch():
         xs = []
         for _ in range(c['batch']):
-            if (c['synth'] or c['shift_crops']) and rng.random() < c['synth']: xs.append(tone()); continue
+            if (c['synth'] or c['shift_crops']) and rng.random() < c['synth']: xs.append(tone()); continue   # Bc: draw, discard
             w = tr[rng.integers(len(tr))]; s = int(rng.integers(0, max(1, len(w) - crop - 24_000)))   # skip the release tail
             xs.append(torch.as_tensor(w[s:s + crop]))
         return torch.stack(xs)[:, None].float()

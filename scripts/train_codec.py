@@ -31,20 +31,21 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.steps < 1: ap.error(f'--steps must be positive, got {a.steps}')
     if a.minutes is not None and not a.minutes > 0: ap.error(f'--minutes must be positive, got {a.minutes}')
+    if a.lr is not None and not a.lr > 0: ap.error(f'--lr must be positive, got {a.lr}')
+    if a.warmup is not None and a.warmup < 0: ap.error(f'--warmup must be >= 0, got {a.warmup}')
     init = None if a.init is None else (weights_dir()/'mini_codec.safetensors' if a.init == 'shipped' else Path(a.init))
     if init is not None and not init.exists(): ap.error(f'--init: no mini codec weights at {init}')
     out = Path(a.out) if a.out else cache_dir('codec_candidate')
     torch.set_num_threads(a.threads)
     from codectok.codec_train import train_mini_codec, TrainConfig
-    kw = dict(discriminator=a.gan) | ({'lr': a.lr} if a.lr else {}) | ({'warmup_steps': a.warmup} if a.warmup is not None else {})
+    kw = dict(discriminator=a.gan) | ({'lr': a.lr} if a.lr is not None else {}) | ({'warmup_steps': a.warmup} if a.warmup is not None else {})
     t0 = time.time()
     ev = train_mini_codec(a.steps, out=out/'mini_codec.safetensors', ckpt_dir=out/'ckpt', progress=False,
                           max_minutes=a.minutes, init=init, **kw)
     cfg = TrainConfig(steps=a.steps, **kw)
     card = dict(model=json.loads((out/'mini_codec.json').read_text()),
                 init=str(init) if init else 'scratch', steps_done=ev['steps'], schedule_steps=a.steps,
-                recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator,
-                            ae_warmup_steps=0 if init else cfg.ae_warmup_steps, batch=cfg.batch_size),
+                recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size),
                 wall_minutes=round((time.time() - t0) / 60, 1), validation=ev,
                 hardware=f"{platform.machine()}, {a.threads} torch thread(s), "
                          f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'}")
