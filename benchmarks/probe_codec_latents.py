@@ -32,7 +32,7 @@ import torch
 warnings.filterwarnings('ignore')
 from _common import RESULTS, write_results, by_register, register_table
 from codectok.codec import load_mini_codec, EncodecCodec, harmonic_note, pitch_cents_error, midi_to_hz
-from codectok.codec_train import mel_loss, CropDataset, steady_note, latent_motion, _hinge_d, _hinge_g, _feat_match
+from codectok.codec_train import mel_loss, CropDataset, steady_note, latent_motion, codec_loss, disc_loss
 
 
 def latents(codec, midis) -> list:
@@ -70,7 +70,7 @@ def _pitch_row(m, vitems, step, loss) -> dict:
 
 def full_finetune(steps: int, eval_every: int, gan: bool, seed: int = 0, lr: float = 5e-4) -> list:
     "Whole-codec fine-tuning of the shipped codec (see the module docstring, part 3)."
-    from codectok.codec_train import TrainConfig, recon_losses
+    from codectok.codec_train import TrainConfig
     wavs, vitems = _data(seed)
     m, cfg = load_mini_codec(), TrainConfig()
     m.train()
@@ -93,15 +93,10 @@ def full_finetune(steps: int, eval_every: int, gan: bool, seed: int = 0, lr: flo
         x = torch.stack([ds[i] for i in range(32)])
         n_q = random.randint(1, 8) if random.random() < cfg.quantizer_dropout else 8
         y, _, commit = m(x, n_q=n_q)
-        parts = recon_losses(x, y, 24_000, cfg)
-        loss = cfg.mel_weight * parts['mel'] + cfg.wav_weight * parts['wav'] + cfg.commit_weight * commit
-        if disc is not None:
-            real, fr = disc(x); fake, ff = disc(y)
-            loss = loss + cfg.adv_weight * _hinge_g(fake) + cfg.feat_weight * _feat_match(fr, ff)
+        loss, parts = codec_loss(x, y, commit, 24_000, cfg, disc)           # chapter 05's training loss
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), cfg.grad_clip); opt.step(); sched.step()
         if disc is not None:
-            real, _ = disc(x); fake, _ = disc(y.detach())
-            opt_d.zero_grad(); _hinge_d(real, fake).backward(); opt_d.step()
+            opt_d.zero_grad(); disc_loss(disc, x, y).backward(); opt_d.step()
         hist.append(parts['mel'].item())
         if step % eval_every == 0 or step == steps:
             rows.append(_pitch_row(m, vitems, step, float(np.mean(hist[-eval_every:])))

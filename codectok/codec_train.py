@@ -19,8 +19,8 @@ from .codec import (MiniCodec, MiniCodecConfig, Codec, EncodecCodec, harmonic_no
 
 # %% auto #0
 __all__ = ['CropDataset', 'random_length_collate', 'TrainConfig', 'lr_factor', 'CodecModule', 'mel_loss', 'recon_losses',
-           'make_loaders', 'fit_codec', 'evaluate_codec', 'synthetic_notes', 'training_waveforms', 'train_mini_codec',
-           'steady_note', 'latent_motion']
+           'codec_loss', 'disc_loss', 'make_loaders', 'fit_codec', 'evaluate_codec', 'synthetic_notes',
+           'training_waveforms', 'train_mini_codec', 'steady_note', 'latent_motion']
 
 # %% ../nbs/05_codec_training.ipynb #77c648b6
 class CropDataset(Dataset):
@@ -147,6 +147,20 @@ def _hinge_g(fake): return sum(F.relu(1 - f).mean() for f in fake) / len(fake)
 def _feat_match(fr, ff): return sum(F.l1_loss(b, a.detach()) / (a.detach().abs().mean() + 1e-8)
                                     for la, lb in zip(fr, ff) for a, b in zip(la, lb)) / max(1, sum(map(len, fr)))
 
+def codec_loss(x:Tensor, y:Tensor, commit:Tensor, sr:int, cfg:TrainConfig, disc=None) -> tuple:
+    "(loss, recon parts): weighted reconstruction terms + commitment, plus adversarial + feature matching when `disc` is given."
+    parts = recon_losses(x, y, sr, cfg)
+    loss = cfg.mel_weight * parts['mel'] + cfg.wav_weight * parts['wav'] + cfg.commit_weight * commit
+    if disc is not None:
+        real, fr = disc(x); fake, ff = disc(y)
+        loss = loss + cfg.adv_weight * _hinge_g(fake) + cfg.feat_weight * _feat_match(fr, ff)
+    return loss, parts
+
+def disc_loss(disc, x:Tensor, y:Tensor) -> Tensor:
+    "The discriminator's hinge loss on real audio x and the (detached) reconstruction y."
+    real, _ = disc(x); fake, _ = disc(y.detach())
+    return _hinge_d(real, fake)
+
 # %% ../nbs/05_codec_training.ipynb #c1fe1020
 from fastcore.basics import patch
 
@@ -158,20 +172,14 @@ def training_step(self:CodecModule, x:Tensor, batch_idx:int):
     if quantize and not self.inited: m.init_codebooks_(torch.cat([r[..., :x.shape[-1]] for r in self._recent if r.shape[-1] >= x.shape[-1]]))
     n_q = random.randint(1, m.cfg.n_q) if random.random() < c.quantizer_dropout else m.cfg.n_q
     y, _, commit = m(x, n_q=n_q, quantize=quantize)
-    parts = recon_losses(x, y, m.sample_rate, c)
-    loss = c.mel_weight * parts['mel'] + c.wav_weight * parts['wav'] + c.commit_weight * commit
+    loss, parts = codec_loss(x, y, commit, m.sample_rate, c, self.disc)
     opts = self.optimizers(); opt = opts[0] if isinstance(opts, list) else opts
-    if self.disc is not None:
-        opt_d = opts[1]
-        real, fr = self.disc(x); fake, ff = self.disc(y)
-        loss = loss + c.adv_weight * _hinge_g(fake) + c.feat_weight * _feat_match(fr, ff)
     opt.zero_grad(); self.manual_backward(loss)
     self.clip_gradients(opt, gradient_clip_val=c.grad_clip, gradient_clip_algorithm='norm')
     opt.step(); self.lr_schedulers().step()
     if self.disc is not None:                   # the discriminator's step: raw optimizer, so global_step counts codec steps
-        real, _ = self.disc(x); fake, _ = self.disc(y.detach())
-        d_loss = _hinge_d(real, fake)
-        opt_d.optimizer.zero_grad(); d_loss.backward(); opt_d.optimizer.step()
+        opt_d = opts[1]
+        opt_d.optimizer.zero_grad(); disc_loss(self.disc, x, y).backward(); opt_d.optimizer.step()
     rec = dict(loss=loss.detach().item(), mel=parts['mel'].detach().item(), wav=parts['wav'].detach().item(),
                commit=commit.detach().item(), n_q=n_q)
     self.history.append(rec)
