@@ -38,6 +38,15 @@ def write_results(out, name:str, res:dict, md:str) -> None:
     print(md)
 
 
+def load_codec_weights(path=None, fuse:bool=False):
+    "A mini codec from --weights: the shipped one (None), a saved .safetensors, or a `fit_codec` .ckpt of a run in progress."
+    from codectok.codec import load_mini_codec, fuse_for_inference_
+    if path is None or Path(path).suffix != '.ckpt': return load_mini_codec(path, fuse=fuse)
+    from codectok.codec_train import load_codec_checkpoint
+    m = load_codec_checkpoint(path)
+    return fuse_for_inference_(m) if fuse else m
+
+
 REGISTERS = ((0, 59, 'below C4'), (60, 71, 'C4-B4'), (72, 83, 'C5-B5'), (84, 127, 'C6 and up'))
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 warnings.filterwarnings('ignore')
-from _common import RESULTS, write_results, by_register, register_table
+from _common import RESULTS, write_results, by_register, register_table, load_codec_weights
 from codectok.codec import load_mini_codec, EncodecCodec, harmonic_note, pitch_cents_error, midi_to_hz
 from codectok.codec_train import mel_loss, CropDataset, steady_note, latent_motion, codec_loss, disc_loss
 
@@ -141,7 +141,7 @@ def main():
     ap.add_argument('--gan', action='store_true', help='with --full-finetune-steps: add the MS-STFT discriminator')
     ap.add_argument('--lr', type=float, default=5e-4, help='with --full-finetune-steps: peak learning rate')
     ap.add_argument('--eval-every', type=int, default=250)
-    ap.add_argument('--weights', default=None, help='analyse this mini codec instead of the shipped one (part 1 only)')
+    ap.add_argument('--weights', default=None, help='analyse this mini codec (.safetensors, or a run\'s .ckpt) instead of the shipped one (part 1 only)')
     ap.add_argument('--out', default=str(RESULTS), help='folder for probe_codec_latents.json / .md')
     ap.add_argument('--threads', type=int, default=1)
     a = ap.parse_args()
@@ -151,7 +151,7 @@ def main():
         ap.error("--weights needs --out DIR: benchmarks/results holds the shipped codec's figures")
     torch.set_num_threads(a.threads); torch.manual_seed(0)
     out = Path(a.out)
-    codec = EncodecCodec(load_mini_codec(a.weights, fuse=True))
+    codec = EncodecCodec(load_codec_weights(a.weights, fuse=True))
     res = dict(latents=latents(codec, [57, 64, 69, 72, 76, 81, 84, 88, 93]))
     md = ['# Mini codec latents: what the tokens carry (benchmarks/probe_codec_latents.py)', '',
           f"Steady 1 s harmonic notes (6 partials) through {'the mini codec ' + Path(a.weights).name + ' in ' + Path(a.weights).parent.name + '/' if a.weights else 'the shipped mini codec'}. "

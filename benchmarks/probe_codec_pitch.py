@@ -1,11 +1,14 @@
 """Which mini-codec architecture learns pitch at all? Overfit one batch without the quantizer and watch pYIN.
 
     python benchmarks/probe_codec_pitch.py --steps 400
+    python benchmarks/probe_codec_pitch.py --min-pitch 84 --steps 300 --configs shipped wide --out benchmarks/results/probe_codec_pitch_high.json
 
 Trains each candidate `MiniCodecConfig` as a plain autoencoder (quantizer bypassed) on the same 8 NSynth-mini notes
 (0.5 s each, one batch), with the training chapter's loss (multi-scale log+linear mel L1 + 0.1 waveform L1), and
 reports every 100 steps the share of notes whose reconstruction's pYIN pitch is within 50 cents of the original's.
 A decoder that cannot do this on 8 memorised notes will not do it on held-out ones after any amount of training.
+--min-pitch picks the 8 notes from those at or above a MIDI pitch (84 = C6, where the shipped codec loses most notes),
+so the probe asks whether an architecture can represent high notes at all; --configs runs a subset of CANDIDATES.
 """
 import argparse, json, math, time, warnings
 from pathlib import Path
@@ -18,8 +21,9 @@ from codectok.codec_train import mel_loss
 from codectok.data import render_nsynth_mini, NSynthDataset
 from codectok.core import atomic_write
 
-CANDIDATES = {'causal, 8 filters, 1 residual layer (session-1 recipe)': {},
-              'non-causal, 16 filters, no residual layer': dict(n_filters=16, causal=False, n_residual_layers=0)}
+CANDIDATES = {'session1': ('causal, 8 filters, 1 residual layer (session-1 recipe)', {}),
+              'shipped': ('non-causal, 16 filters, no residual layer', dict(n_filters=16, causal=False, n_residual_layers=0)),
+              'wide': ('non-causal, 32 filters, 1 residual layer', dict(n_filters=32, causal=False, n_residual_layers=1))}
 
 
 def probe(kw:dict, x:torch.Tensor, steps:int, every:int=100) -> list:
@@ -43,12 +47,21 @@ def probe(kw:dict, x:torch.Tensor, steps:int, every:int=100) -> list:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--steps', type=int, default=400)
+    ap.add_argument('--min-pitch', type=int, default=None, help='take the 8 notes from those with MIDI pitch in [this, 95]')
+    ap.add_argument('--configs', nargs='+', choices=list(CANDIDATES), default=['session1', 'shipped'])
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'probe_codec_pitch.json'))
     a = ap.parse_args()
+    if a.steps < 1: ap.error(f'--steps must be positive, got {a.steps}')
     torch.set_num_threads(1)
     ds = NSynthDataset(render_nsynth_mini(verbose=False), 'train')
-    x = torch.stack([ds[i]['wav'][6000:18000] for i in range(0, 2290, 290)][:8])[:, None].float()   # (8, 1, 0.5 s)
-    res = {name: probe(kw, x, a.steps) for name, kw in CANDIDATES.items()}
+    if a.min_pitch is None: idx = list(range(0, 2290, 290))[:8]
+    else:
+        idx = [i for i, m in enumerate(ds.examples) if a.min_pitch <= m['pitch'] <= 95]   # pYIN searches up to 2 kHz (B6)
+        if len(idx) < 8: ap.error(f'--min-pitch {a.min_pitch}: only {len(idx)} train notes from there to MIDI 95, the probe needs 8')
+        idx = idx[::len(idx) // 8][:8]                                                             # spread over instruments
+    x = torch.stack([ds[i]['wav'][6000:18000] for i in idx])[:, None].float()   # (8, 1, 0.5 s)
+    res = {CANDIDATES[c][0]: probe(CANDIDATES[c][1], x, a.steps) for c in a.configs}
+    res['notes'] = [ds.examples[i]['note_str'] for i in idx]
     atomic_write(Path(a.out), lambda tmp: Path(tmp).write_text(json.dumps(res, indent=1)))
 
 

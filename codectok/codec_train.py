@@ -19,8 +19,8 @@ from .codec import (MiniCodec, MiniCodecConfig, Codec, EncodecCodec, harmonic_no
 
 # %% auto #0
 __all__ = ['CropDataset', 'random_length_collate', 'TrainConfig', 'lr_factor', 'CodecModule', 'mel_loss', 'recon_losses',
-           'codec_loss', 'disc_loss', 'make_loaders', 'fit_codec', 'evaluate_codec', 'synthetic_notes',
-           'training_waveforms', 'train_mini_codec', 'steady_note', 'latent_motion']
+           'codec_loss', 'disc_loss', 'make_loaders', 'fit_codec', 'load_codec_checkpoint', 'evaluate_codec',
+           'synthetic_notes', 'training_waveforms', 'train_mini_codec', 'steady_note', 'latent_motion']
 
 # %% ../nbs/05_codec_training.ipynb #77c648b6
 class CropDataset(Dataset):
@@ -246,6 +246,21 @@ def fit_codec(train_wavs, val_wavs,      # lists of (S,) waveforms at 24 kHz
     if trainer.global_step > 0: trainer.save_checkpoint(last)                  # the final state, for a later resume
     module.trainer_ = trainer
     return module.cpu().eval()
+
+# %% ../nbs/05_codec_training.ipynb #c0de1a11
+def load_codec_checkpoint(path:str|Path) -> MiniCodec: # a `fit_codec` Lightning checkpoint, e.g. ckpt_dir/last.ckpt
+    "The `MiniCodec` saved in a `fit_codec` checkpoint, float32 in eval mode, with the run's own config."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"no checkpoint at {path}.")
+    try: ck = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise ValueError(f"{path} is not a checkpoint torch can load safely (weights_only=True): {e}") from None
+    if not isinstance(ck, dict) or not {'state_dict', 'hyper_parameters'} <= set(ck):
+        raise ValueError(f"{path} is not a fit_codec checkpoint: it has no 'state_dict' and 'hyper_parameters'.")
+    hp = ck['hyper_parameters']
+    module = CodecModule(hp.get('codec_cfg'), hp.get('train_cfg'))
+    module.load_state_dict(ck['state_dict'])
+    return module.model.float().eval()
 
 # %% ../nbs/05_codec_training.ipynb #4bc1079d
 def evaluate_codec(codec:Codec, wavs, # list of (S,) waveforms at `sr`
