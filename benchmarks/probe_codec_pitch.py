@@ -7,7 +7,7 @@ Trains each candidate `MiniCodecConfig` as a plain autoencoder (quantizer bypass
 (0.5 s each, one batch), with the training chapter's loss (multi-scale log+linear mel L1 + 0.1 waveform L1), and
 reports every 100 steps the share of notes whose reconstruction's pYIN pitch is within 50 cents of the original's.
 A decoder that cannot do this on 8 memorised notes will not do it on held-out ones after any amount of training.
---min-pitch picks the 8 notes from those at or above a MIDI pitch (84 = C6, where the shipped codec loses most notes),
+--min-pitch picks the 8 notes from MIDI P to 95 (84 = C6, where the shipped codec loses most notes; 95 = B6, below pYIN's 2 kHz ceiling),
 so the probe asks whether an architecture can represent high notes at all; --configs runs a subset of CANDIDATES.
 """
 import argparse, json, math, time, warnings
