@@ -16,14 +16,16 @@
 # `prepare` prints what a call with .whl would send and, when that is too much, how to set aside the downstream
 # weights (which codec training does not read) for the call. Untested on a device so far: no session has had one.
 #
-# The Lightning checkpoint stays on the device (it is larger than a returned file may be), so a run is not resumed
-# across calls: size STEPS to what MINUTES allows. The card records steps_done, schedule_steps and wall_minutes,
+# The Lightning checkpoint stays on the device in /tmp/codec/ckpt (it is larger than a returned file may be): a second
+# call with the same arguments on the still-warm machine resumes from it, a fresh machine starts over, so size STEPS
+# to what MINUTES allows. The card records steps_done, schedule_steps and wall_minutes,
 # which give the device's rate for the next run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Wheels the device image (see /work/.library/device/KINDS.md) does not have, at the versions scripts/setup.sh
-# installs here; their own dependencies that the image lacks are listed too (pip runs there with --no-deps).
+# resolved on this machine (2026-12); their own dependencies that the image lacks are listed too (pip runs there
+# with --no-deps).
 WHEELS=(encodec==0.1.1 librosa==0.11.0 soundfile==0.14.0 cffi==2.1.1 pycparser==3.12 soxr==1.1.0 audioread==3.1.0
         pooch==1.9.0 platformdirs==4.14.9 decorator==5.3.1 fastcore==1.14.5 pretty_midi==0.2.11.post0 mido==1.3.3
         importlib-resources==7.1.0 tinysoundfont==0.3.7
