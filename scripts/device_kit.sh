@@ -33,7 +33,7 @@ WHEELS=(encodec==0.1.1 librosa==0.11.0 soundfile==0.14.0 cffi==2.1.1 pycparser==
         ptyprocess==0.7.0 prompt-toolkit==3.0.53 wcwidth==0.9.4 stack-data==0.6.3 asttokens==3.0.2 executing==2.3.0
         pure-eval==0.2.4 matplotlib-inline==0.2.2)
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0" >&2; exit 2; }
 
 case "${1:-}" in
 prepare)
