@@ -77,6 +77,7 @@ class TrainConfig:
     discriminator:bool = False         # add EnCodec's MS-STFT discriminator (adversarial + feature matching)
     adv_weight:float = 1.0
     feat_weight:float = 3.0
+    train_encoder:bool = True          # False: freeze encoder + codebooks and train the decoder only (keeps every token)
     val_every:int = 500                # validate (mel distance at full n_q) every this many steps
     ckpt_every:int = 500               # checkpoint every this many steps
     seed:int = 0
@@ -110,13 +111,16 @@ class CodecModule(L.LightningModule):
                 warnings.simplefilter('ignore'); self.disc = MultiScaleSTFTDiscriminator(filters=16)
         self.automatic_optimization = False
         self.history, self._recent = [], []                 # per-step losses (not checkpointed), latest batches
+        if not self.cfg.train_encoder:                      # decoder-only: the encoder and codebooks stay as they are
+            self.model.encoder.requires_grad_(False); self.model.quantizer.requires_grad_(False)
 
     @property
     def inited(self) -> bool: return bool(self.model.quantizer.vq.layers[0]._codebook.inited.item())
 
     def configure_optimizers(self):
         c = self.cfg
-        opt = torch.optim.AdamW(self.model.parameters(), lr=c.lr, betas=c.betas, weight_decay=c.weight_decay)
+        params = self.model.parameters() if c.train_encoder else self.model.decoder.parameters()
+        opt = torch.optim.AdamW(params, lr=c.lr, betas=c.betas, weight_decay=c.weight_decay)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, c))
         if self.disc is None: return [opt], [sched]
         opt_d = torch.optim.AdamW(self.disc.parameters(), lr=c.lr, betas=c.betas, weight_decay=c.weight_decay)
@@ -168,6 +172,9 @@ from fastcore.basics import patch
 def training_step(self:CodecModule, x:Tensor, batch_idx:int):
     c, m = self.cfg, self.model
     quantize = self.global_step >= c.ae_warmup_steps
+    if not c.train_encoder:                     # frozen: no EMA codebook updates or dead-code expiry either
+        if not self.inited: raise ValueError("train_encoder=False fine-tunes the decoder of a trained codec; pass init=.")
+        m.encoder.eval(); m.quantizer.eval()
     self._recent = (self._recent + [x.detach()])[-4:]
     if quantize and not self.inited: m.init_codebooks_(torch.cat([r[..., :x.shape[-1]] for r in self._recent if r.shape[-1] >= x.shape[-1]]))
     n_q = random.randint(1, m.cfg.n_q) if random.random() < c.quantizer_dropout else m.cfg.n_q
@@ -242,7 +249,8 @@ def fit_codec(train_wavs, val_wavs,      # lists of (S,) waveforms at 24 kHz
         for msg in ('.*manual optimization.*', '.*resuming from a checkpoint that ended before the epoch.*', '.*LeafSpec.*',
                     '.*does not have many workers.*'):
             warnings.filterwarnings('ignore', msg)
-        trainer.fit(module, tl, vl, ckpt_path=str(last) if last.exists() else None)
+        trainer.fit(module, tl, vl, ckpt_path=str(last) if last.exists() else None,
+                    weights_only=True)  # resume with torch.load(weights_only=True): no unpickling
     if trainer.global_step > 0: trainer.save_checkpoint(last)                  # the final state, for a later resume
     module.trainer_ = trainer
     return module.cpu().eval()

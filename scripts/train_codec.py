@@ -3,10 +3,12 @@
     python scripts/train_codec.py --steps 20000 --out DIR                  # from scratch, chapter 05's recipe
     python scripts/train_codec.py --init shipped --gan --lr 5e-4 --steps 3000 --minutes 90 --out DIR
                                   # warm start from the shipped codec, + EnCodec's MS-STFT discriminator
+    python scripts/train_codec.py --init shipped --decoder-only --gan --lr 5e-4 --steps 3000 --out DIR
+                                  # retrain only the decoder: same tokens, so the LM, MaskGIT and prompt encoder still fit
     python benchmarks/eval_codec.py --weights DIR/mini_codec.safetensors --out DIR    # its held-out figures
 
 The weights go to DIR (default: the cache's `codec_candidate/`), never over the shipped codec unless --out says so:
-a new encoder means new tokens, so the LM, MaskGIT and prompt encoder must be retrained on them
+a new encoder means new tokens (a --decoder-only run keeps them), so the LM, MaskGIT and prompt encoder must be retrained on them
 (`scripts/train_bundled.py tokens`, `lm`, `maskgit`, `prompt`) before a new codec can ship. Checkpoints go to
 DIR/ckpt, and a run that is stopped (or hits --minutes) resumes from there when started again with the same arguments.
 """
@@ -26,6 +28,10 @@ def main(argv=None):
     ap.add_argument('--gan', action='store_true', help="add EnCodec's MS-STFT discriminator (TrainConfig.discriminator)")
     ap.add_argument('--lr', type=float, default=None, help='peak learning rate (default: TrainConfig.lr)')
     ap.add_argument('--warmup', type=int, default=None, help='linear warmup steps (default: TrainConfig.warmup_steps)')
+    ap.add_argument('--decoder-only', action='store_true',
+                    help='freeze the encoder and codebooks of --init and train the decoder (the tokens stay the same)')
+    ap.add_argument('--adv-weight', type=float, default=None, help='weight of the adversarial loss (default: TrainConfig.adv_weight)')
+    ap.add_argument('--feat-weight', type=float, default=None, help='weight of feature matching (default: TrainConfig.feat_weight)')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--out', default=None, help="folder for mini_codec.safetensors/.json/.card.json (default: the cache)")
     a = ap.parse_args(argv)
@@ -33,19 +39,26 @@ def main(argv=None):
     if a.minutes is not None and not a.minutes > 0: ap.error(f'--minutes must be positive, got {a.minutes}')
     if a.lr is not None and not a.lr > 0: ap.error(f'--lr must be positive, got {a.lr}')
     if a.warmup is not None and a.warmup < 0: ap.error(f'--warmup must be >= 0, got {a.warmup}')
+    for name in ('adv_weight', 'feat_weight'):
+        v = getattr(a, name)
+        if v is not None and not v >= 0: ap.error(f"--{name.replace('_', '-')} must be >= 0, got {v}")
+        if v is not None and not a.gan: ap.error(f"--{name.replace('_', '-')} only applies with --gan")
+    if a.decoder_only and a.init is None: ap.error('--decoder-only fine-tunes a trained codec: give --init')
     init = None if a.init is None else (weights_dir()/'mini_codec.safetensors' if a.init == 'shipped' else Path(a.init))
     if init is not None and not init.exists(): ap.error(f'--init: no mini codec weights at {init}')
     out = Path(a.out) if a.out else cache_dir('codec_candidate')
     torch.set_num_threads(a.threads)
     from codectok.codec_train import train_mini_codec, TrainConfig
-    kw = dict(discriminator=a.gan) | ({'lr': a.lr} if a.lr is not None else {}) | ({'warmup_steps': a.warmup} if a.warmup is not None else {})
+    opts = dict(lr=a.lr, warmup_steps=a.warmup, adv_weight=a.adv_weight, feat_weight=a.feat_weight)
+    kw = dict(discriminator=a.gan, train_encoder=not a.decoder_only) | {k: v for k, v in opts.items() if v is not None}
     t0 = time.time()
     ev = train_mini_codec(a.steps, out=out/'mini_codec.safetensors', ckpt_dir=out/'ckpt', progress=False,
                           max_minutes=a.minutes, init=init, **kw)
     cfg = TrainConfig(steps=a.steps, **kw)
     card = dict(model=json.loads((out/'mini_codec.json').read_text()),
                 init=str(init) if init else 'scratch', steps_done=ev['steps'], schedule_steps=a.steps,
-                recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size),
+                recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size, train_encoder=cfg.train_encoder,
+                            **({'adv_weight': cfg.adv_weight, 'feat_weight': cfg.feat_weight} if cfg.discriminator else {})),
                 wall_minutes=round((time.time() - t0) / 60, 1), validation=ev,
                 hardware=f"{platform.machine()}, {a.threads} torch thread(s), "
                          f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'}")

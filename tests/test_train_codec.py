@@ -11,7 +11,10 @@ import train_codec  # noqa: E402
 @pytest.mark.parametrize('args, says', [(['--steps', '0'], '--steps must be positive'),
                                         (['--minutes', '-1'], '--minutes must be positive'),
                                         (['--lr', '0'], '--lr must be positive'),
-                                        (['--init', '/no/such/codec.safetensors'], 'no mini codec weights')])
+                                        (['--init', '/no/such/codec.safetensors'], 'no mini codec weights'),
+                                        (['--gan', '--adv-weight', '-1'], '--adv-weight must be >= 0'),
+                                        (['--feat-weight', '3'], '--feat-weight only applies with --gan'),
+                                        (['--decoder-only'], '--decoder-only fine-tunes a trained codec')])
 def test_bad_arguments_are_refused_and_write_nothing(tmp_path, capsys, args, says):
     out = tmp_path/'candidate'
     with pytest.raises(SystemExit) as e:
