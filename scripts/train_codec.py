@@ -57,7 +57,8 @@ def main(argv=None):
     cfg = TrainConfig(steps=a.steps, **kw)
     card = dict(model=json.loads((out/'mini_codec.json').read_text()),
                 init=str(init) if init else 'scratch', steps_done=ev['steps'], schedule_steps=a.steps,
-                recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size, train_encoder=cfg.train_encoder,
+                recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size,
+                            train_encoder=cfg.train_encoder,
                             **({'adv_weight': cfg.adv_weight, 'feat_weight': cfg.feat_weight} if cfg.discriminator else {})),
                 wall_minutes=round((time.time() - t0) / 60, 1), validation=ev,
                 hardware=f"{platform.machine()}, {a.threads} torch thread(s), "

@@ -24,6 +24,7 @@ def test_probe_names_pitch_from_informative_features_only():
         assert good[f'ridge {reg}']['exact'] > 0.95 and good[f'1-NN {reg}']['exact'] > 0.8, good
         assert noise[f'ridge {reg}']['exact'] < 0.25, noise
     assert good['ridge C5-B5']['n'] + good['ridge C6 and up']['n'] == 200           # every test note is in one register
+    assert 'ridge below C4' not in good                                             # registers without test notes are left out
 
 
 def test_summary_is_mean_and_std_over_time():
