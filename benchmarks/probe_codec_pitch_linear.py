@@ -8,10 +8,10 @@ are the mean and the standard deviation over time of a sequence taken from 0.5 s
 - "log-mel": the log-mel spectrum of the audio (128 bands, FFT 2048): what a probe gets from the input itself;
 - "latent": the encoder output before quantization;
 - "codes": the quantized latent at 8 codebooks, what the decoder (and every model trained on the tokens) sees.
-A ridge classifier (standardised features, one-hot MIDI labels, L2 penalty 0.01 per train note) and a 1-nearest-
-neighbour classifier predict the MIDI pitch of each test note. If the codes still name the note but the reconstruction has the wrong pitch, the decoder
-(or its frame-periodic output, see probe_codec_latents.py) is what loses it; if the latent already cannot name it,
-the encoder does.
+A ridge classifier (standardised features, one-hot MIDI labels, L2 penalty 0.01 per train note) and a
+1-nearest-neighbour classifier predict the MIDI pitch of each test note. If the codes still name the note but the
+reconstruction has the wrong pitch, the decoder (or its frame-periodic output, see probe_codec_latents.py) is what
+loses it; if the latent already cannot name it, the encoder does.
 """
 import argparse, time, warnings
 from pathlib import Path
