@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #34eef782
 from __future__ import annotations
-import os, random
+import html, os, random
 from pathlib import Path
 import numpy as np
 import torch
@@ -97,19 +97,21 @@ def as_numpy_audio(wav) -> np.ndarray:
 class AudioPlayer(Audio):
     "An `IPython.display.Audio` player whose HTML also records the rate, length and limit it was made with."
     def __init__(self, x:np.ndarray, # (T,) mono float samples
-                 sr:int, max_seconds:float, normalize:bool=True):
+                 sr:int, max_seconds:float, normalize:bool=True,
+                 title:str|None=None): # shown in bold above the player
         super().__init__(x, rate=sr, normalize=normalize)
-        self.sr, self.n_samples, self.max_seconds = int(sr), int(len(x)), float(max_seconds)
+        self.sr, self.n_samples, self.max_seconds, self.title = int(sr), int(len(x)), float(max_seconds), title
 
     def _repr_html_(self):
+        head = f'<div class="codectok-audio-title"><b>{html.escape(self.title)}</b></div>' if self.title else ''
         return (f'<div class="codectok-audio" data-sr="{self.sr}" data-samples="{self.n_samples}" '
-                f'data-max-seconds="{self.max_seconds:g}">{super()._repr_html_()}</div>')
+                f'data-max-seconds="{self.max_seconds:g}">{head}{super()._repr_html_()}</div>')
 
 # %% ../nbs/00_core.ipynb #f75d2feb
-def play(wav, sr:int, max_seconds:float=4.0, normalize:bool=True) -> AudioPlayer:
-    "An audio player for mono `wav` at `sr` Hz, cut to `max_seconds` so saved notebooks stay small."
+def play(wav, sr:int, max_seconds:float=4.0, normalize:bool=True, title:str|None=None) -> AudioPlayer:
+    "An audio player for mono `wav` at `sr` Hz, cut to `max_seconds` so saved notebooks stay small, with an optional `title` above it."
     if sr <= 0: raise ValueError(f"sample rate must be positive, got {sr}.")
     if max_seconds <= 0: raise ValueError(f"max_seconds must be positive, got {max_seconds}.")
     x = as_numpy_audio(wav)[: int(max_seconds * sr)]
     if not np.abs(x).max() > 0: normalize = False   # silence: nothing to rescale (and no 0/0)
-    return AudioPlayer(x, sr, max_seconds, normalize=normalize)
+    return AudioPlayer(x, sr, max_seconds, normalize=normalize, title=title)
