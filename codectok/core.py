@@ -103,7 +103,7 @@ class AudioPlayer(Audio):
         self.sr, self.n_samples, self.max_seconds, self.title = int(sr), int(len(x)), float(max_seconds), title
 
     def _repr_html_(self):
-        head = f'<div class="codectok-audio-title"><b>{html.escape(self.title)}</b></div>' if self.title else ''
+        head = f'<div class="codectok-audio-title"><b>{html.escape(str(self.title))}</b></div>' if self.title else ''
         return (f'<div class="codectok-audio" data-sr="{self.sr}" data-samples="{self.n_samples}" '
                 f'data-max-seconds="{self.max_seconds:g}">{head}{super()._repr_html_()}</div>')
 
