@@ -5,6 +5,8 @@
                                   # warm start from the shipped codec, + EnCodec's MS-STFT discriminator
     python scripts/train_codec.py --init shipped --decoder-only --gan --lr 5e-4 --steps 3000 --out DIR
                                   # retrain only the decoder: same tokens, so the LM, MaskGIT and prompt encoder still fit
+    python scripts/train_codec.py --init shipped --gan --balance-registers --lr 5e-4 --steps 3600 --out DIR
+                                  # the same, drawing crops equally often from each register (below C4 ... C6 and up)
     python benchmarks/eval_codec.py --weights DIR/mini_codec.safetensors --out DIR    # its held-out figures
 
 The weights go to DIR (default: the cache's `codec_candidate/`), never over the shipped codec unless --out says so:
@@ -19,6 +21,37 @@ import torch
 
 from codectok.core import weights_dir, cache_dir, atomic_write
 
+REGISTERS = ((0, 59), (60, 71), (72, 83), (84, 127))   # eval_codec.py's bands: below C4, C4-B4, C5-B5, C6 and up
+
+
+def balance_by_register(items:list, pitches:list) -> tuple[list, dict]:
+    """Repeat `items` (one per MIDI pitch in `pitches`) register by register (REGISTERS) so that each register that has
+    notes holds about as many entries as the largest. Crops are drawn uniformly over entries, so each register is then
+    drawn about equally often. Returns the new list and, per register, (notes, times repeated)."""
+    if len(items) != len(pitches): raise ValueError(f"{len(items)} items but {len(pitches)} pitches; give one pitch per item.")
+    if not items: raise ValueError("no items to balance.")
+    groups = [[] for _ in REGISTERS]
+    for x, p in zip(items, pitches):
+        if not 0 <= int(p) <= 127: raise ValueError(f"pitch {p} is not a MIDI note number (0-127).")
+        groups[next(i for i, (lo, hi) in enumerate(REGISTERS) if lo <= int(p) <= hi)].append(x)
+    biggest = max(len(g) for g in groups)
+    out, info = [], {}
+    for (lo, hi), g in zip(REGISTERS, groups):
+        if not g: continue
+        k = max(1, round(biggest / len(g)))
+        out += g * k
+        info[f'midi {lo}-{hi}'] = (len(g), k)
+    return out, info
+
+
+def balanced_training_waveforms(sr:int=24_000) -> tuple[list, dict]:
+    "NSynth-mini's training notes balanced by `balance_by_register`, plus its training phrases once."
+    from codectok.data import render_nsynth_mini, NSynthDataset, PhraseDataset
+    root = render_nsynth_mini(verbose=False)
+    notes = list(NSynthDataset(root, 'train', sr=sr))
+    wavs, info = balance_by_register([d['wav'] for d in notes], [d['pitch'] for d in notes])
+    return wavs + [torch.as_tensor(d['wav']) for d in PhraseDataset(root, 'train', sr=sr)], info
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -32,6 +65,8 @@ def main(argv=None):
                     help='freeze the encoder and codebooks of --init and train the decoder (the tokens stay the same)')
     ap.add_argument('--adv-weight', type=float, default=None, help='weight of the adversarial loss (default: TrainConfig.adv_weight)')
     ap.add_argument('--feat-weight', type=float, default=None, help='weight of feature matching (default: TrainConfig.feat_weight)')
+    ap.add_argument('--balance-registers', action='store_true',
+                    help='repeat the training notes of the rarer registers so that crops come equally often from each')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--out', default=None, help="folder for mini_codec.safetensors/.json/.card.json (default: the cache)")
     a = ap.parse_args(argv)
@@ -51,14 +86,16 @@ def main(argv=None):
     from codectok.codec_train import train_mini_codec, TrainConfig
     opts = dict(lr=a.lr, warmup_steps=a.warmup, adv_weight=a.adv_weight, feat_weight=a.feat_weight)
     kw = dict(discriminator=a.gan, train_encoder=not a.decoder_only) | {k: v for k, v in opts.items() if v is not None}
+    train_wavs, balance = balanced_training_waveforms() if a.balance_registers else (None, None)
     t0 = time.time()
     ev = train_mini_codec(a.steps, out=out/'mini_codec.safetensors', ckpt_dir=out/'ckpt', progress=False,
-                          max_minutes=a.minutes, init=init, **kw)
+                          max_minutes=a.minutes, init=init, train_wavs=train_wavs, **kw)
     cfg = TrainConfig(steps=a.steps, **kw)
     card = dict(model=json.loads((out/'mini_codec.json').read_text()),
                 init=str(init) if init else 'scratch', steps_done=ev['steps'], schedule_steps=a.steps,
                 recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size,
                             train_encoder=cfg.train_encoder,
+                            **({'register_balance': {k: f'{n} notes x {r}' for k, (n, r) in balance.items()}} if balance else {}),
                             **({'adv_weight': cfg.adv_weight, 'feat_weight': cfg.feat_weight} if cfg.discriminator else {})),
                 wall_minutes=round((time.time() - t0) / 60, 1), validation=ev,
                 hardware=f"{platform.machine()}, {a.threads} torch thread(s), "
