@@ -15,13 +15,13 @@ a new encoder means new tokens (a --decoder-only run keeps them), so the LM, Mas
 DIR/ckpt, and a run that is stopped (or hits --minutes) resumes from there when started again with the same arguments.
 """
 from __future__ import annotations
-import argparse, json, platform, time
+import argparse, json, platform, sys, time
 from pathlib import Path
 import torch
 
 from codectok.core import weights_dir, cache_dir, atomic_write
-
-REGISTERS = ((0, 59), (60, 71), (72, 83), (84, 127))   # eval_codec.py's bands: below C4, C4-B4, C5-B5, C6 and up
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'benchmarks'))
+from _common import REGISTERS  # noqa: E402 - the bands eval_codec.py reports: below C4, C4-B4, C5-B5, C6 and up
 
 
 def balance_by_register(items:list, pitches:list) -> tuple[list, dict]:
@@ -33,10 +33,10 @@ def balance_by_register(items:list, pitches:list) -> tuple[list, dict]:
     groups = [[] for _ in REGISTERS]
     for x, p in zip(items, pitches):
         if not 0 <= int(p) <= 127: raise ValueError(f"pitch {p} is not a MIDI note number (0-127).")
-        groups[next(i for i, (lo, hi) in enumerate(REGISTERS) if lo <= int(p) <= hi)].append(x)
+        groups[next(i for i, (lo, hi, _) in enumerate(REGISTERS) if lo <= int(p) <= hi)].append(x)
     biggest = max(len(g) for g in groups)
     out, info = [], {}
-    for (lo, hi), g in zip(REGISTERS, groups):
+    for (lo, hi, _), g in zip(REGISTERS, groups):
         if not g: continue
         k = max(1, round(biggest / len(g)))
         out += g * k

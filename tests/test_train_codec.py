@@ -32,7 +32,7 @@ def test_balance_by_register_draws_each_register_about_equally():
     assert info == {'midi 0-59': (6, 1), 'midi 60-71': (3, 2), 'midi 72-83': (2, 3)}
     assert sorted(set(out)) == sorted(items)                          # nothing lost
     assert [out.count(x) for x in ('n0', 'n6', 'n9')] == [1, 2, 3]   # rarer registers repeated
-    per_register = [sum(out.count(x) for x, p in zip(items, pitches) if lo <= p <= hi) for lo, hi in train_codec.REGISTERS[:3]]
+    per_register = [sum(out.count(x) for x, p in zip(items, pitches) if lo <= p <= hi) for lo, hi, _ in train_codec.REGISTERS[:3]]
     assert per_register == [6, 6, 6]
 
 
