@@ -41,9 +41,11 @@ def main():
     ap.add_argument('--weights', type=str, default=None, help='mini codec .safetensors or fit_codec .ckpt (default: shipped)')
     ap.add_argument('--synthetic', action='store_true')
     ap.add_argument('--out', type=str, default=str(RESULTS), help='folder for eval_codec.json / .md')
+    ap.add_argument('--threads', type=int, default=min(4, os.cpu_count() or 1), help='torch CPU threads (default: up to 4)')
     a = ap.parse_args()
+    if a.threads < 1: ap.error(f"--threads must be >= 1, got {a.threads}")
     import torch
-    torch.set_num_threads(min(4, os.cpu_count() or 1))
+    torch.set_num_threads(a.threads)
     from codectok.codec import EncodecCodec, pitch_cents_error
     from codectok.codec_train import evaluate_codec
     from codectok.core import atomic_write
@@ -54,6 +56,8 @@ def main():
     cents = ev.pop('pitch_cents')
     if pitches:
         ev['pitch_by_register'] = by_register(cents, pitches)
+        # per note, for paired comparisons of two codecs on the same notes (benchmarks/compare_codecs.py)
+        ev['per_note'] = dict(pitch=pitches, kept=[None if c != c else bool(abs(c) < 50) for c in cents])
         # the encoder and decoder alone, no quantizer: same notes, same first seconds
         n = int(a.seconds * codec.sample_rate)
         with torch.no_grad():

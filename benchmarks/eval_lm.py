@@ -16,8 +16,12 @@ Writes benchmarks/results/eval_lm.json and eval_lm.md.
 Classifier-free guidance sweep: `--cfg-scales 1 2 3` measures pitch following at one temperature (`--cfg-temperature`,
 default 0.7) with no guidance and with each scale, the same notes and seeds, and writes eval_lm_cfg.json / .md instead
 (does guiding by the label make the LM keep the prompt's pitch?).
+
+`--codec-weights PATH` decodes with another mini codec (a .safetensors) instead of the bundled one, for the ceiling and
+the continuations alike. It must make the tokens the LM was trained on (the `codec_tag` named in the LM's card), as a
+decoder-only retrain does (`train_codec.py --decoder-only`); any other codec is refused.
 """
-import argparse, json, math, platform, statistics, time, warnings
+import argparse, json, math, platform, statistics, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -60,17 +64,19 @@ def main():
     ap.add_argument('--cfg-scales', type=float, nargs='+', default=None, help='run the guidance sweep instead (see above)')
     ap.add_argument('--cfg-temperature', type=float, default=0.7)
     ap.add_argument('--weights', default=None, help='folder with lm.safetensors + lm_conditioner.safetensors (default: the bundled ones)')
+    ap.add_argument('--codec-weights', default=None, help='decode with this mini codec .safetensors (same tokens as the LM\'s; default: bundled)')
     a = ap.parse_args()
     if a.cfg_scales is not None and any(not g > 0 for g in a.cfg_scales):
         ap.error(f"--cfg-scales must be positive, got {a.cfg_scales}")
     torch.set_num_threads(a.threads)
     wd = Path(a.weights) if a.weights else weights_dir()
     lm, cond = load_codec_lm(wd/'lm.safetensors'), load_conditioner(wd/'lm_conditioner.safetensors')
-    codec = get_codec('mini', n_q=8)
+    codec, tag = decoding_codec(a.codec_weights, wd, ap.error)
     sr = codec.sample_rate
     notes = held_out_notes(a.n_notes, sr)
     res = dict(n_notes=len(notes), prompt_seconds=PROMPT_S, seconds=TOTAL_S, threads=a.threads,
-               machine=f"{platform.machine()}, torch {torch.__version__}", pitch_following={})
+               machine=f"{platform.machine()}, torch {torch.__version__}", lm_weights=str(wd),
+               codec_weights=a.codec_weights or 'bundled', codec_tag=tag, pitch_following={})
     ceiling = []
     for wav, pitch, fam in notes:
         x = wav[None, None]
@@ -111,11 +117,27 @@ def main():
     print('RTF', res['rtf_generate_decode_4s'])
     lines = ["# Bundled LM: pitch following and speed", "",
              f"{len(notes)} held-out NSynth-mini test notes; prompt = first {PROMPT_S:.0f} s (codes continued) + label prefix "
-             f"(pYIN pitch of the prompt, instrument family); {TOTAL_S:.0f} s generated; {a.threads} CPU thread(s).", ""]
+             f"(pYIN pitch of the prompt, instrument family); {TOTAL_S:.0f} s generated; {a.threads} CPU thread(s).",
+             *codec_line(res), ""]
     lines += pitch_table(res, 'source', {f'LM continuation, T={T}': s for T, s in res['pitch_following'].items()})
     lines += ["", f"Real-time factor, generate + decode 4 s (batch 1, T=0.7): **{res['rtf_generate_decode_4s']:.2f}** "
                   f"(median of {a.repeats})."]
     write(a.out, 'eval_lm', res, lines)
+
+
+def decoding_codec(path, lm_dir:Path, error):
+    "(codec, codec_tag): the bundled mini codec, or the one at `path` if its tokens are those the LM in `lm_dir` was trained on."
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'scripts'))
+    from train_bundled import codec_tag
+    if path is None: return get_codec('mini', n_q=8), codec_tag()
+    from codectok.codec import EncodecCodec, load_mini_codec
+    if Path(path).suffix != '.safetensors' or not Path(path).exists():
+        error(f"--codec-weights must be an existing mini codec .safetensors, got {path!r}")
+    tag, data = codec_tag(path), json.loads((lm_dir/'lm.card.json').read_text())['data']
+    if f"codec {tag}" not in data:
+        error(f"the codec at {path} makes other tokens (codec_tag {tag}) than the LM in {lm_dir} was trained on ({data}); "
+              f"only a decoder-only retrain of that codec can decode this LM's tokens.")
+    return EncodecCodec(load_mini_codec(path, fuse=True), n_q=8, name='mini'), tag
 
 
 def pitch_table(res, first:str, rows:dict) -> list:
@@ -124,6 +146,11 @@ def pitch_table(res, first:str, rows:dict) -> list:
     cell = lambda s: f"{s['n_voiced']}/{n} | {s['within_50_cents']:.0%} | {s['median_abs_cents']:.0f}"
     return ([f"| {first} | voiced | within 50 cents | median abs. cents |", "|---|---|---|---|",
              f"| codec reconstruction (ceiling) | {cell(res['codec_ceiling'])} |"] + [f"| {k} | {cell(s)} |" for k, s in rows.items()])
+
+
+def codec_line(res) -> list:
+    "An extra header line when the audio was decoded by a codec other than the bundled one."
+    return [] if res['codec_weights'] == 'bundled' else [f"Decoded with the mini codec at `{res['codec_weights']}` (codec_tag {res['codec_tag']})."]
 
 
 def write(out, name:str, res:dict, lines:list) -> None:
@@ -146,7 +173,8 @@ def cfg_sweep(a, res, follow, lost, pitches):
         print(name, res['cfg'][name], flush=True)
     lines = ["# Bundled LM: pitch following under classifier-free guidance", "",
              f"{n} held-out NSynth-mini test notes, prompted as in eval_lm.md (1 s of audio + label prefix), T={T}, "
-             f"the same seeds for every row; guidance: uncond + scale x (cond - uncond), uncond = the null prefix.", ""]
+             f"the same seeds for every row; guidance: uncond + scale x (cond - uncond), uncond = the null prefix.",
+             *codec_line(res), ""]
     write(a.out, 'eval_lm_cfg', res, lines + pitch_table(res, 'sampling', res['cfg']))
 
 
