@@ -75,7 +75,7 @@ def main():
     sr = codec.sample_rate
     notes = held_out_notes(a.n_notes, sr)
     res = dict(n_notes=len(notes), prompt_seconds=PROMPT_S, seconds=TOTAL_S, threads=a.threads,
-               machine=f"{platform.machine()}, torch {torch.__version__}", lm_weights=str(wd),
+               machine=f"{platform.machine()}, torch {torch.__version__}", lm_weights=a.weights or 'bundled',
                codec_weights=a.codec_weights or 'bundled', codec_tag=tag, pitch_following={})
     ceiling = []
     for wav, pitch, fam in notes:
@@ -133,7 +133,9 @@ def decoding_codec(path, lm_dir:Path, error):
     from codectok.codec import EncodecCodec, load_mini_codec
     if Path(path).suffix != '.safetensors' or not Path(path).exists():
         error(f"--codec-weights must be an existing mini codec .safetensors, got {path!r}")
-    tag, data = codec_tag(path), json.loads((lm_dir/'lm.card.json').read_text())['data']
+    card = lm_dir/'lm.card.json'
+    if not card.exists(): error(f"no {card}: without the LM's card there is no telling which codec's tokens it was trained on")
+    tag, data = codec_tag(path), json.loads(card.read_text())['data']
     if f"codec {tag}" not in data:
         error(f"the codec at {path} makes other tokens (codec_tag {tag}) than the LM in {lm_dir} was trained on ({data}); "
               f"only a decoder-only retrain of that codec can decode this LM's tokens.")

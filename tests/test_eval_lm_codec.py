@@ -1,0 +1,39 @@
+"Checks on benchmarks/eval_lm.py --codec-weights: a decoder-only retrain decodes the LM's tokens, any other codec is refused."
+import shutil, sys
+from pathlib import Path
+import pytest
+from safetensors.torch import load_file, save_file
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'benchmarks'))
+import eval_lm  # noqa: E402
+from codectok.core import weights_dir  # noqa: E402
+
+
+def _refuse(msg): raise ValueError(msg)
+
+
+def _variant(tmp_path, name, prefix):
+    "A copy of the bundled codec with the first tensor whose name starts with `prefix` changed."
+    sd = load_file(str(weights_dir()/'mini_codec.safetensors'))
+    k = next(k for k in sorted(sd) if k.startswith(prefix) and sd[k].is_floating_point())
+    sd[k] = sd[k] + 0.01
+    out = tmp_path/f'{name}.safetensors'
+    save_file(sd, str(out))
+    shutil.copy(weights_dir()/'mini_codec.json', out.with_suffix('.json'))
+    return out
+
+
+def test_decoder_only_change_keeps_the_tag_and_is_accepted(tmp_path):
+    _, bundled_tag = eval_lm.decoding_codec(None, weights_dir(), _refuse)
+    codec, tag = eval_lm.decoding_codec(_variant(tmp_path, 'dec', 'decoder.'), weights_dir(), _refuse)
+    assert tag == bundled_tag and codec.n_q == 8 and codec.sample_rate == 24_000
+
+
+def test_a_codec_with_other_tokens_is_refused(tmp_path):
+    with pytest.raises(ValueError, match='other tokens'):
+        eval_lm.decoding_codec(_variant(tmp_path, 'enc', 'encoder.'), weights_dir(), _refuse)
+    with pytest.raises(ValueError, match='existing mini codec'):
+        eval_lm.decoding_codec(tmp_path/'missing.safetensors', weights_dir(), _refuse)
+    with pytest.raises(ValueError, match='card'):
+        eval_lm.decoding_codec(_variant(tmp_path, 'dec2', 'decoder.'), tmp_path, _refuse)   # no lm.card.json there
