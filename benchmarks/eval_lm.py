@@ -33,7 +33,7 @@ from codectok.data import render_nsynth_mini, NSynthDataset
 from codectok.gpt import load_codec_lm
 from codectok.prompting import load_conditioner
 from codectok.sampling import generate_audio
-from _common import by_register, register_table
+from _common import by_register, register_table, load_codec_weights
 
 PROMPT_S, TOTAL_S = 1.0, 4.0
 
@@ -130,7 +130,7 @@ def decoding_codec(path, lm_dir:Path, error):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'scripts'))
     from train_bundled import codec_tag
     if path is None: return get_codec('mini', n_q=8), codec_tag()
-    from codectok.codec import EncodecCodec, load_mini_codec
+    from codectok.codec import EncodecCodec
     if Path(path).suffix != '.safetensors' or not Path(path).exists():
         error(f"--codec-weights must be an existing mini codec .safetensors, got {path!r}")
     card = lm_dir/'lm.card.json'
@@ -139,7 +139,7 @@ def decoding_codec(path, lm_dir:Path, error):
     if f"codec {tag}" not in data:
         error(f"the codec at {path} makes other tokens (codec_tag {tag}) than the LM in {lm_dir} was trained on ({data}); "
               f"only a decoder-only retrain of that codec can decode this LM's tokens.")
-    return EncodecCodec(load_mini_codec(path, fuse=True), n_q=8, name='mini'), tag
+    return EncodecCodec(load_codec_weights(path, fuse=True), n_q=8, name='mini'), tag
 
 
 def pitch_table(res, first:str, rows:dict) -> list:
