@@ -18,9 +18,10 @@ from .codec import (MiniCodec, MiniCodecConfig, Codec, EncodecCodec, harmonic_no
                             si_sdr, pitch_cents_error, save_mini_codec, load_mini_codec)
 
 # %% auto #0
-__all__ = ['CropDataset', 'random_length_collate', 'TrainConfig', 'lr_factor', 'CodecModule', 'mel_loss', 'recon_losses',
-           'codec_loss', 'disc_loss', 'make_loaders', 'fit_codec', 'load_codec_checkpoint', 'evaluate_codec',
-           'synthetic_notes', 'training_waveforms', 'train_mini_codec', 'steady_note', 'latent_motion']
+__all__ = ['CropDataset', 'random_length_collate', 'TrainConfig', 'lr_factor', 'CodecModule', 'mel_loss', 'linear_spec_loss',
+           'recon_losses', 'codec_loss', 'disc_loss', 'make_loaders', 'fit_codec', 'load_codec_checkpoint',
+           'evaluate_codec', 'synthetic_notes', 'training_waveforms', 'train_mini_codec', 'steady_note',
+           'latent_motion']
 
 # %% ../nbs/05_codec_training.ipynb #77c648b6
 class CropDataset(Dataset):
@@ -71,6 +72,8 @@ class TrainConfig:
     mel_n_mels:tuple = (150, 100, 80, 40)
     mel_eps:float = 1e-2               # floor added to mel magnitudes before the log: what counts as silence
     wav_weight:float = 0.1             # waveform L1
+    lin_weight:float = 0.0             # linear-frequency log-STFT L1 (`linear_spec_loss`): resolves high harmonics; 0 = off
+    lin_n_ffts:tuple = (4096, 2048)
     commit_weight:float = 1.0          # RVQ commitment loss (pulls the encoder towards its codewords)
     quantizer_dropout:float = 0.5      # probability that a batch uses n_q ~ U{1..n_q} instead of all codebooks
     ae_warmup_steps:int = 1500         # steps of plain autoencoder training before quantization starts
@@ -140,9 +143,24 @@ def mel_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
         total = total + (torch.log10(mx + eps) - torch.log10(my + eps)).abs().mean() + (mx - my).abs().mean()
     return total / len(n_ffts)
 
+def linear_spec_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
+                     n_ffts=(4096, 2048), eps:float=1e-3) -> Tensor:
+    "L1 of log10(|STFT| / window sum + eps) on a linear frequency axis, mean over scales: a bin is 6-12 Hz wide."
+    from codectok.codec import _as_batch
+    x, y = _as_batch(x), _as_batch(y)
+    if x.shape != y.shape: raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
+    total = 0.
+    for f in n_ffts:
+        w = torch.hann_window(f, device=x.device)
+        sx, sy = (torch.stft(a, f, f // 4, window=w, center=True, return_complex=True).abs() / w.sum() for a in (x, y))
+        total = total + (torch.log10(sx + eps) - torch.log10(sy + eps)).abs().mean()
+    return total / len(n_ffts)
+
 def recon_losses(x:Tensor, y:Tensor, sr:int, cfg:TrainConfig) -> dict:
     "The reconstruction terms of the loss for audio x and its reconstruction y, both (B, 1, S)."
-    return dict(mel=mel_loss(x, y, sr, cfg.mel_n_ffts, cfg.mel_n_mels, cfg.mel_eps), wav=(x - y).abs().mean())
+    parts = dict(mel=mel_loss(x, y, sr, cfg.mel_n_ffts, cfg.mel_n_mels, cfg.mel_eps), wav=(x - y).abs().mean())
+    if cfg.lin_weight > 0: parts['lin'] = linear_spec_loss(x, y, cfg.lin_n_ffts)
+    return parts
 
 # %% ../nbs/05_codec_training.ipynb #f3444815
 # the adversarial terms, used when `TrainConfig.discriminator` is on (hinge GAN loss + feature matching)
@@ -155,6 +173,7 @@ def codec_loss(x:Tensor, y:Tensor, commit:Tensor, sr:int, cfg:TrainConfig, disc=
     "(loss, recon parts): weighted reconstruction terms + commitment, plus adversarial + feature matching when `disc` is given."
     parts = recon_losses(x, y, sr, cfg)
     loss = cfg.mel_weight * parts['mel'] + cfg.wav_weight * parts['wav'] + cfg.commit_weight * commit
+    if 'lin' in parts: loss = loss + cfg.lin_weight * parts['lin']
     if disc is not None:
         real, fr = disc(x); fake, ff = disc(y)
         loss = loss + cfg.adv_weight * _hinge_g(fake) + cfg.feat_weight * _feat_match(fr, ff)

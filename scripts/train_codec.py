@@ -7,6 +7,8 @@
                                   # retrain only the decoder: same tokens, so the LM, MaskGIT and prompt encoder still fit
     python scripts/train_codec.py --init shipped --gan --balance-registers --lr 5e-4 --steps 3600 --out DIR
                                   # the same, drawing crops equally often from each register (below C4 ... C6 and up)
+    python scripts/train_codec.py --init shipped --decoder-only --gan --balance-registers --lin-weight 1 --out DIR
+                                  # decoder only, balanced, + chapter 05's linear-frequency log-STFT loss (finer high pitch)
     python benchmarks/eval_codec.py --weights DIR/mini_codec.safetensors --out DIR    # its held-out figures
 
 The weights go to DIR (default: the cache's `codec_candidate/`), never over the shipped codec unless --out says so:
@@ -65,6 +67,8 @@ def main(argv=None):
                     help='freeze the encoder and codebooks of --init and train the decoder (the tokens stay the same)')
     ap.add_argument('--adv-weight', type=float, default=None, help='weight of the adversarial loss (default: TrainConfig.adv_weight)')
     ap.add_argument('--feat-weight', type=float, default=None, help='weight of feature matching (default: TrainConfig.feat_weight)')
+    ap.add_argument('--lin-weight', type=float, default=None,
+                    help='weight of the linear-frequency log-STFT loss (TrainConfig.lin_weight; default 0 = off)')
     ap.add_argument('--balance-registers', action='store_true',
                     help='repeat the training notes of the rarer registers so that crops come equally often from each')
     ap.add_argument('--threads', type=int, default=1)
@@ -78,13 +82,14 @@ def main(argv=None):
         v = getattr(a, name)
         if v is not None and not v >= 0: ap.error(f"--{name.replace('_', '-')} must be >= 0, got {v}")
         if v is not None and not a.gan: ap.error(f"--{name.replace('_', '-')} only applies with --gan")
+    if a.lin_weight is not None and not a.lin_weight >= 0: ap.error(f'--lin-weight must be >= 0, got {a.lin_weight}')
     if a.decoder_only and a.init is None: ap.error('--decoder-only fine-tunes a trained codec: give --init')
     init = None if a.init is None else (weights_dir()/'mini_codec.safetensors' if a.init == 'shipped' else Path(a.init))
     if init is not None and not init.exists(): ap.error(f'--init: no mini codec weights at {init}')
     out = Path(a.out) if a.out else cache_dir('codec_candidate')
     torch.set_num_threads(a.threads)
     from codectok.codec_train import train_mini_codec, TrainConfig
-    opts = dict(lr=a.lr, warmup_steps=a.warmup, adv_weight=a.adv_weight, feat_weight=a.feat_weight)
+    opts = dict(lr=a.lr, warmup_steps=a.warmup, adv_weight=a.adv_weight, feat_weight=a.feat_weight, lin_weight=a.lin_weight)
     kw = dict(discriminator=a.gan, train_encoder=not a.decoder_only) | {k: v for k, v in opts.items() if v is not None}
     train_wavs, balance = balanced_training_waveforms() if a.balance_registers else (None, None)
     t0 = time.time()
@@ -95,6 +100,7 @@ def main(argv=None):
                 init=str(init) if init else 'scratch', steps_done=ev['steps'], schedule_steps=a.steps,
                 recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size,
                             train_encoder=cfg.train_encoder,
+                            **({'lin_weight': cfg.lin_weight, 'lin_n_ffts': cfg.lin_n_ffts} if cfg.lin_weight else {}),
                             **({'register_balance': {k: f'{n} notes x {r}' for k, (n, r) in balance.items()}} if balance else {}),
                             **({'adv_weight': cfg.adv_weight, 'feat_weight': cfg.feat_weight} if cfg.discriminator else {})),
                 wall_minutes=round((time.time() - t0) / 60, 1), validation=ev,

@@ -14,6 +14,7 @@ import train_codec  # noqa: E402
                                         (['--init', '/no/such/codec.safetensors'], 'no mini codec weights'),
                                         (['--gan', '--adv-weight', '-1'], '--adv-weight must be >= 0'),
                                         (['--feat-weight', '3'], '--feat-weight only applies with --gan'),
+                                        (['--lin-weight', '-0.5'], '--lin-weight must be >= 0'),
                                         (['--decoder-only'], '--decoder-only fine-tunes a trained codec')])
 def test_bad_arguments_are_refused_and_write_nothing(tmp_path, capsys, args, says):
     out = tmp_path/'candidate'
