@@ -22,7 +22,9 @@ RESULTS = Path(__file__).resolve().parent/'results'/'pitch_range'
 DEFAULT_RANGE, WIDE_RANGE = (50.0, 2000.0), (25.0, 4400.0)
 
 
-def midi_hz(m: float) -> float: return 440.0 * 2 ** ((m - 69) / 12)
+def midi_hz(m: float) -> float:
+    import librosa
+    return float(librosa.midi_to_hz(m))
 
 
 def error_kind(cents: float) -> str:
@@ -65,7 +67,7 @@ def main(argv=None):
     def summary(cs):
         voiced = [c for c in cs if c == c]
         kinds = {}
-        for c in cs: kinds[error_kind(c)] = kinds.get(error_kind(c), 0) + 1
+        for k in map(error_kind, cs): kinds[k] = kinds.get(k, 0) + 1
         return dict(voiced=len(voiced), kept=sum(abs(c) < 50 for c in voiced), kinds=kinds, by_register=by_register(cs, pitches),
                     outside_default_range=dict(notes=len(outside), kept=sum(abs(cs[i]) < 50 for i in outside if cs[i] == cs[i])))
     res = dict(data=source, weights=str(a.weights or 'bundled'), n_q=8, seconds_per_note=2.0,
