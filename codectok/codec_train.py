@@ -130,29 +130,36 @@ class CodecModule(L.LightningModule):
         return [opt, opt_d], [sched]
 
 # %% ../nbs/05_codec_training.ipynb #4ae49e3d
+def _audio_pair(x:Tensor, y:Tensor) -> tuple:
+    "x and y as (B, 1, S) batches, checked to have the same shape."
+    from codectok.codec import _as_batch
+    x, y = _as_batch(x), _as_batch(y)
+    if x.shape != y.shape: raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
+    return x, y
+
+def _stft_mag(a:Tensor, n_fft:int) -> Tensor:
+    "|STFT| with a Hann window and hop n_fft / 4: (B, n_fft / 2 + 1, frames)."
+    return torch.stft(a, n_fft, n_fft // 4, window=torch.hann_window(n_fft, device=a.device), return_complex=True).abs()
+
 def mel_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
              sr:int, n_ffts=(2048, 1024, 512, 256), n_mels=(150, 100, 80, 40), eps:float=1e-2) -> Tensor:
     "Training loss: L1 of log10(mel magnitude + eps) plus L1 of mel magnitudes, mean over scales."
-    from codectok.codec import _mel_fb, _as_batch
-    x, y = _as_batch(x), _as_batch(y)
-    if x.shape != y.shape: raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
+    from codectok.codec import _mel_fb
+    x, y = _audio_pair(x, y)
     total = 0.
     for f, m in zip(n_ffts, n_mels):
-        w, fb = torch.hann_window(f, device=x.device), _mel_fb(sr, f, m, x.device)
-        mx, my = (fb @ torch.stft(a, f, f // 4, window=w, return_complex=True).abs() for a in (x, y))   # (B, M, frames)
+        fb = _mel_fb(sr, f, m, x.device)
+        mx, my = (fb @ _stft_mag(a, f) for a in (x, y))   # (B, M, frames)
         total = total + (torch.log10(mx + eps) - torch.log10(my + eps)).abs().mean() + (mx - my).abs().mean()
     return total / len(n_ffts)
 
 def linear_spec_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
                      n_ffts=(4096, 2048), eps:float=1e-3) -> Tensor:
     "L1 of log10(|STFT| / window sum + eps) on a linear frequency axis, mean over scales: a bin is 6-12 Hz wide."
-    from codectok.codec import _as_batch
-    x, y = _as_batch(x), _as_batch(y)
-    if x.shape != y.shape: raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
+    x, y = _audio_pair(x, y)
     total = 0.
     for f in n_ffts:
-        w = torch.hann_window(f, device=x.device)
-        sx, sy = (torch.stft(a, f, f // 4, window=w, center=True, return_complex=True).abs() / w.sum() for a in (x, y))
+        sx, sy = (_stft_mag(a, f) / (f / 2) for a in (x, y))   # a periodic Hann window of f samples sums to f / 2
         total = total + (torch.log10(sx + eps) - torch.log10(sy + eps)).abs().mean()
     return total / len(n_ffts)
 
@@ -172,8 +179,7 @@ def _feat_match(fr, ff): return sum(F.l1_loss(b, a.detach()) / (a.detach().abs()
 def codec_loss(x:Tensor, y:Tensor, commit:Tensor, sr:int, cfg:TrainConfig, disc=None) -> tuple:
     "(loss, recon parts): weighted reconstruction terms + commitment, plus adversarial + feature matching when `disc` is given."
     parts = recon_losses(x, y, sr, cfg)
-    loss = cfg.mel_weight * parts['mel'] + cfg.wav_weight * parts['wav'] + cfg.commit_weight * commit
-    if 'lin' in parts: loss = loss + cfg.lin_weight * parts['lin']
+    loss = sum(getattr(cfg, f'{k}_weight') * v for k, v in parts.items()) + cfg.commit_weight * commit   # mel, wav (, lin)
     if disc is not None:
         real, fr = disc(x); fake, ff = disc(y)
         loss = loss + cfg.adv_weight * _hinge_g(fake) + cfg.feat_weight * _feat_match(fr, ff)

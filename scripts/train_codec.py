@@ -78,11 +78,10 @@ def main(argv=None):
     if a.minutes is not None and not a.minutes > 0: ap.error(f'--minutes must be positive, got {a.minutes}')
     if a.lr is not None and not a.lr > 0: ap.error(f'--lr must be positive, got {a.lr}')
     if a.warmup is not None and a.warmup < 0: ap.error(f'--warmup must be >= 0, got {a.warmup}')
-    for name in ('adv_weight', 'feat_weight'):
+    for name in ('adv_weight', 'feat_weight', 'lin_weight'):
         v = getattr(a, name)
         if v is not None and not v >= 0: ap.error(f"--{name.replace('_', '-')} must be >= 0, got {v}")
-        if v is not None and not a.gan: ap.error(f"--{name.replace('_', '-')} only applies with --gan")
-    if a.lin_weight is not None and not a.lin_weight >= 0: ap.error(f'--lin-weight must be >= 0, got {a.lin_weight}')
+        if v is not None and name != 'lin_weight' and not a.gan: ap.error(f"--{name.replace('_', '-')} only applies with --gan")
     if a.decoder_only and a.init is None: ap.error('--decoder-only fine-tunes a trained codec: give --init')
     init = None if a.init is None else (weights_dir()/'mini_codec.safetensors' if a.init == 'shipped' else Path(a.init))
     if init is not None and not init.exists(): ap.error(f'--init: no mini codec weights at {init}')
