@@ -9,7 +9,7 @@ models is worth trying; when almost none are, the new tokens are a new vocabular
 
 Writes token_drift.json / .md under --out (default: benchmarks/results/).
 """
-import argparse, os
+import argparse, os, sys
 from pathlib import Path
 from _common import RESULTS, load_codec_weights, write_results
 
@@ -43,9 +43,10 @@ def main(argv=None):
     idx = list(range(0, len(ds), max(1, len(ds) // a.n_notes)))[:a.n_notes]
     codecs = [EncodecCodec(load_codec_weights(p), n_q=8) for p in (a.base, a.weights)]
     n = int(a.seconds * codecs[0].sample_rate)
-    wav = torch.stack([torch.as_tensor(ds[i]['wav'][:n], dtype=torch.float32) for i in idx])[:, None]
-    with torch.inference_mode():      # 16 notes at a time keeps the encoders' activations small
-        base, new = (torch.cat([c.encode(wav[i:i + 16]) for i in range(0, len(wav), 16)]) for c in codecs)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'scripts'))
+    from train_bundled import _encode_all    # the batched encode that makes the token cache (16 notes at a time)
+    wavs = [torch.as_tensor(ds[i]['wav'][:n], dtype=torch.float32) for i in idx]
+    base, new = (torch.stack(_encode_all(c, wavs)) for c in codecs)
     agree = agreement(base, new)
     res = dict(base=a.base or 'shipped', weights=a.weights, n_notes=len(idx), seconds=a.seconds, frames=base.shape[-1],
                same_code_per_codebook=[round(x, 4) for x in agree])

@@ -19,9 +19,9 @@ from .codec import (MiniCodec, MiniCodecConfig, Codec, EncodecCodec, harmonic_no
 
 # %% auto #0
 __all__ = ['CropDataset', 'random_length_collate', 'TrainConfig', 'lr_factor', 'CodecModule', 'mel_loss', 'linear_spec_loss',
-           'recon_losses', 'codec_loss', 'disc_loss', 'make_loaders', 'fit_codec', 'load_codec_checkpoint',
-           'evaluate_codec', 'synthetic_notes', 'training_waveforms', 'train_mini_codec', 'steady_note',
-           'latent_motion']
+           'spectral_convergence_loss', 'recon_losses', 'codec_loss', 'disc_loss', 'make_loaders', 'fit_codec',
+           'load_codec_checkpoint', 'evaluate_codec', 'synthetic_notes', 'training_waveforms', 'train_mini_codec',
+           'steady_note', 'latent_motion']
 
 # %% ../nbs/05_codec_training.ipynb #77c648b6
 class CropDataset(Dataset):
@@ -74,6 +74,8 @@ class TrainConfig:
     wav_weight:float = 0.1             # waveform L1
     lin_weight:float = 0.0             # linear-frequency log-STFT L1 (`linear_spec_loss`): resolves high harmonics; 0 = off
     lin_n_ffts:tuple = (4096, 2048)
+    sc_weight:float = 0.0              # spectral convergence (`spectral_convergence_loss`): a harmonic in the wrong bin; 0 = off
+    sc_n_ffts:tuple = (2048, 1024)
     commit_weight:float = 1.0          # RVQ commitment loss (pulls the encoder towards its codewords)
     quantizer_dropout:float = 0.5      # probability that a batch uses n_q ~ U{1..n_q} instead of all codebooks
     ae_warmup_steps:int = 1500         # steps of plain autoencoder training before quantization starts
@@ -153,20 +155,28 @@ def mel_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
         total = total + (torch.log10(mx + eps) - torch.log10(my + eps)).abs().mean() + (mx - my).abs().mean()
     return total / len(n_ffts)
 
+def _mean_over_ffts(x:Tensor, y:Tensor, n_ffts, term) -> Tensor:
+    "Mean over FFT sizes f of term(|STFT x|, |STFT y|, f) for a checked (B, 1, S) pair."
+    x, y = _audio_pair(x, y)
+    return sum(term(_stft_mag(x, f), _stft_mag(y, f), f) for f in n_ffts) / len(n_ffts)
+
 def linear_spec_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
                      n_ffts=(4096, 2048), eps:float=1e-3) -> Tensor:
     "L1 of log10(|STFT| / window sum + eps) on a linear frequency axis, mean over scales: a bin is 6-12 Hz wide."
-    x, y = _audio_pair(x, y)
-    total = 0.
-    for f in n_ffts:
-        sx, sy = (_stft_mag(a, f) / (f / 2) for a in (x, y))   # a periodic Hann window of f samples sums to f / 2
-        total = total + (torch.log10(sx + eps) - torch.log10(sy + eps)).abs().mean()
-    return total / len(n_ffts)
+    # a periodic Hann window of f samples sums to f / 2
+    return _mean_over_ffts(x, y, n_ffts, lambda sx, sy, f: (torch.log10(sx / (f / 2) + eps) - torch.log10(sy / (f / 2) + eps)).abs().mean())
+
+def spectral_convergence_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
+                              n_ffts=(2048, 1024), eps:float=1e-7) -> Tensor:
+    "‖|X| − |Y|‖ / ‖|X|‖ per item on linear |STFT|s, mean over items and scales: loud bins dominate, so a misplaced harmonic costs ~1."
+    return _mean_over_ffts(x, y, n_ffts, lambda sx, sy, f:   # sx, sy: (B, bins, frames)
+                           ((sx - sy).flatten(1).norm(dim=1) / (sx.flatten(1).norm(dim=1) + eps)).mean())
 
 def recon_losses(x:Tensor, y:Tensor, sr:int, cfg:TrainConfig) -> dict:
     "The reconstruction terms of the loss for audio x and its reconstruction y, both (B, 1, S)."
     parts = dict(mel=mel_loss(x, y, sr, cfg.mel_n_ffts, cfg.mel_n_mels, cfg.mel_eps), wav=(x - y).abs().mean())
     if cfg.lin_weight > 0: parts['lin'] = linear_spec_loss(x, y, cfg.lin_n_ffts)
+    if cfg.sc_weight > 0: parts['sc'] = spectral_convergence_loss(x, y, cfg.sc_n_ffts)
     return parts
 
 # %% ../nbs/05_codec_training.ipynb #f3444815
@@ -179,7 +189,7 @@ def _feat_match(fr, ff): return sum(F.l1_loss(b, a.detach()) / (a.detach().abs()
 def codec_loss(x:Tensor, y:Tensor, commit:Tensor, sr:int, cfg:TrainConfig, disc=None) -> tuple:
     "(loss, recon parts): weighted reconstruction terms + commitment, plus adversarial + feature matching when `disc` is given."
     parts = recon_losses(x, y, sr, cfg)
-    loss = sum(getattr(cfg, f'{k}_weight') * v for k, v in parts.items()) + cfg.commit_weight * commit   # mel, wav (, lin)
+    loss = sum(getattr(cfg, f'{k}_weight') * v for k, v in parts.items()) + cfg.commit_weight * commit   # mel, wav (, lin, sc)
     if disc is not None:
         real, fr = disc(x); fake, ff = disc(y)
         loss = loss + cfg.adv_weight * _hinge_g(fake) + cfg.feat_weight * _feat_match(fr, ff)
@@ -325,10 +335,16 @@ def evaluate_codec(codec:Codec, wavs, # list of (S,) waveforms at `sr`
     return out
 
 # %% ../nbs/05_codec_training.ipynb #54980ebb
-def synthetic_notes(n:int=200, seconds:float=2.0, sr:int=24_000, seed:int=0) -> list:
-    "`n` harmonic notes (MIDI 36–96) with random brightness, envelope and harmonic count: the offline fallback data."
+def synthetic_notes(n:int=200, seconds:float=2.0, sr:int=24_000, seed:int=0,
+                    midi_range:tuple=(36, 96),  # lowest and highest pitch, inclusive
+                    continuous:bool=False,      # True: any pitch in the range (uniform in MIDI, i.e. in log Hz), not only semitones
+                   ) -> list:
+    "`n` harmonic notes with random pitch, brightness, envelope and harmonic count: the offline fallback data, and off-grid pitches."
+    lo, hi = midi_range
+    if not 0 <= lo <= hi <= 127: raise ValueError(f"midi_range must be (lo, hi) with 0 <= lo <= hi <= 127, got {midi_range}.")
     rng = np.random.default_rng(seed)
-    return [harmonic_note(int(rng.integers(36, 97)), seconds, sr, n_harmonics=int(rng.integers(3, 16)),
+    pitch = (lambda: float(rng.uniform(lo, hi))) if continuous else (lambda: int(rng.integers(lo, hi + 1)))
+    return [harmonic_note(pitch(), seconds, sr, n_harmonics=int(rng.integers(3, 16)),
                           brightness=float(rng.uniform(0.5, 2.0)), amp=float(rng.uniform(0.2, 0.9)), seed=int(rng.integers(1 << 30)),
                           env=dict(attack=float(rng.uniform(0.005, 0.1)), decay=float(rng.uniform(0.05, 0.5)),
                                    sustain=float(rng.uniform(0.2, 1.0)), release=float(rng.uniform(0.05, 0.5))))

@@ -9,6 +9,8 @@
                                   # the same, drawing crops equally often from each register (below C4 ... C6 and up)
     python scripts/train_codec.py --init shipped --decoder-only --gan --balance-registers --lin-weight 1 --out DIR
                                   # decoder only, balanced, + chapter 05's linear-frequency log-STFT loss (finer high pitch)
+    python scripts/train_codec.py --init shipped --gan --balance-registers --sc-weight 5 --tones 1500 --out DIR
+                                  # + spectral convergence and off-semitone synthetic tones (against frame-rate pitch snapping)
     python benchmarks/eval_codec.py --weights DIR/mini_codec.safetensors --out DIR    # its held-out figures
 
 The weights go to DIR (default: the cache's `codec_candidate/`), never over the shipped codec unless --out says so:
@@ -23,6 +25,7 @@ import torch
 
 from codectok.core import weights_dir, cache_dir, atomic_write
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'benchmarks'))
+TONE_RANGE = (40, 100)   # --tones pitches (MIDI): E2 to E7, past the top of the pitch bar's 50-2000 Hz
 from _common import REGISTERS  # noqa: E402 - the bands eval_codec.py reports: below C4, C4-B4, C5-B5, C6 and up
 
 
@@ -69,6 +72,10 @@ def main(argv=None):
     ap.add_argument('--feat-weight', type=float, default=None, help='weight of feature matching (default: TrainConfig.feat_weight)')
     ap.add_argument('--lin-weight', type=float, default=None,
                     help='weight of the linear-frequency log-STFT loss (TrainConfig.lin_weight; default 0 = off)')
+    ap.add_argument('--sc-weight', type=float, default=None,
+                    help='weight of the spectral convergence loss (TrainConfig.sc_weight; default 0 = off)')
+    ap.add_argument('--tones', type=int, default=0,
+                    help='add this many 1 s synthetic harmonic tones at continuous (off-semitone) pitches, MIDI 40-100')
     ap.add_argument('--balance-registers', action='store_true',
                     help='repeat the training notes of the rarer registers so that crops come equally often from each')
     ap.add_argument('--threads', type=int, default=1)
@@ -78,19 +85,24 @@ def main(argv=None):
     if a.minutes is not None and not a.minutes > 0: ap.error(f'--minutes must be positive, got {a.minutes}')
     if a.lr is not None and not a.lr > 0: ap.error(f'--lr must be positive, got {a.lr}')
     if a.warmup is not None and a.warmup < 0: ap.error(f'--warmup must be >= 0, got {a.warmup}')
-    for name in ('adv_weight', 'feat_weight', 'lin_weight'):
+    if a.tones < 0: ap.error(f'--tones must be >= 0, got {a.tones}')
+    for name in ('adv_weight', 'feat_weight', 'lin_weight', 'sc_weight'):
         v = getattr(a, name)
         if v is not None and not v >= 0: ap.error(f"--{name.replace('_', '-')} must be >= 0, got {v}")
-        if v is not None and name != 'lin_weight' and not a.gan: ap.error(f"--{name.replace('_', '-')} only applies with --gan")
+        if v is not None and name in ('adv_weight', 'feat_weight') and not a.gan: ap.error(f"--{name.replace('_', '-')} only applies with --gan")
     if a.decoder_only and a.init is None: ap.error('--decoder-only fine-tunes a trained codec: give --init')
     init = None if a.init is None else (weights_dir()/'mini_codec.safetensors' if a.init == 'shipped' else Path(a.init))
     if init is not None and not init.exists(): ap.error(f'--init: no mini codec weights at {init}')
     out = Path(a.out) if a.out else cache_dir('codec_candidate')
     torch.set_num_threads(a.threads)
-    from codectok.codec_train import train_mini_codec, TrainConfig
-    opts = dict(lr=a.lr, warmup_steps=a.warmup, adv_weight=a.adv_weight, feat_weight=a.feat_weight, lin_weight=a.lin_weight)
+    from codectok.codec_train import train_mini_codec, TrainConfig, training_waveforms, synthetic_notes
+    opts = dict(lr=a.lr, warmup_steps=a.warmup, adv_weight=a.adv_weight, feat_weight=a.feat_weight, lin_weight=a.lin_weight,
+                sc_weight=a.sc_weight)
     kw = dict(discriminator=a.gan, train_encoder=not a.decoder_only) | {k: v for k, v in opts.items() if v is not None}
     train_wavs, balance = balanced_training_waveforms() if a.balance_registers else (None, None)
+    if a.tones:   # pitches between the semitones, so the decoder cannot get by with a fixed set of frequencies
+        train_wavs = (train_wavs if train_wavs is not None else training_waveforms('train')) + \
+                     synthetic_notes(a.tones, 1.0, seed=7, midi_range=TONE_RANGE, continuous=True)
     t0 = time.time()
     ev = train_mini_codec(a.steps, out=out/'mini_codec.safetensors', ckpt_dir=out/'ckpt', progress=False,
                           max_minutes=a.minutes, init=init, train_wavs=train_wavs, **kw)
@@ -100,6 +112,8 @@ def main(argv=None):
                 recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size,
                             train_encoder=cfg.train_encoder,
                             **({'lin_weight': cfg.lin_weight, 'lin_n_ffts': cfg.lin_n_ffts} if cfg.lin_weight else {}),
+                            **({'sc_weight': cfg.sc_weight, 'sc_n_ffts': cfg.sc_n_ffts} if cfg.sc_weight else {}),
+                            **({'continuous_pitch_tones': f'{a.tones} x 1 s, MIDI {TONE_RANGE[0]}-{TONE_RANGE[1]}'} if a.tones else {}),
                             **({'register_balance': {k: f'{n} notes x {r}' for k, (n, r) in balance.items()}} if balance else {}),
                             **({'adv_weight': cfg.adv_weight, 'feat_weight': cfg.feat_weight} if cfg.discriminator else {})),
                 wall_minutes=round((time.time() - t0) / 60, 1), validation=ev,

@@ -15,6 +15,8 @@ import train_codec  # noqa: E402
                                         (['--gan', '--adv-weight', '-1'], '--adv-weight must be >= 0'),
                                         (['--feat-weight', '3'], '--feat-weight only applies with --gan'),
                                         (['--lin-weight', '-0.5'], '--lin-weight must be >= 0'),
+                                        (['--sc-weight', '-1'], '--sc-weight must be >= 0'),
+                                        (['--tones', '-3'], '--tones must be >= 0'),
                                         (['--decoder-only'], '--decoder-only fine-tunes a trained codec')])
 def test_bad_arguments_are_refused_and_write_nothing(tmp_path, capsys, args, says):
     out = tmp_path/'candidate'
@@ -42,3 +44,21 @@ def test_balance_by_register_draws_each_register_about_equally():
 def test_balance_by_register_refuses_bad_input(items, pitches, says):
     with pytest.raises(ValueError, match=says):
         train_codec.balance_by_register(items, pitches)
+
+
+def test_tones_are_added_to_the_training_data_at_off_grid_pitches(tmp_path, monkeypatch):
+    import math, numpy as np, torch, codectok.codec_train as ct
+    seen = {}
+    class Stop(Exception): pass
+    def fake_train(steps, **kw): seen.update(kw); raise Stop
+    monkeypatch.setattr(ct, 'training_waveforms', lambda split: [torch.zeros(100)])
+    monkeypatch.setattr(ct, 'train_mini_codec', fake_train)
+    with pytest.raises(Stop): train_codec.main(['--tones', '12', '--sc-weight', '2', '--out', str(tmp_path/'c')])
+    wavs = seen['train_wavs']
+    assert len(wavs) == 13 and seen['sc_weight'] == 2.0
+    def f0(w):   # strongest FFT peak of a 1 s tone, 0.125 Hz bins
+        S = np.abs(np.fft.rfft(w.numpy(), n=8 * 24_000)); return np.argmax(S) / 8
+    midis = [69 + 12 * math.log2(f0(w) / 440) for w in wavs[1:]]
+    lo, hi = train_codec.TONE_RANGE
+    assert all(lo - 0.1 < m < hi + 0.1 for m in midis)
+    assert sum(0.1 < m % 1 < 0.9 for m in midis) >= 6      # most pitches lie between semitones

@@ -1,0 +1,60 @@
+"""Re-run chapters in full (not nbdev_test's shrunk mode) and store their outputs: figures, printed tables, players.
+
+    python scripts/refresh_outputs.py nbs/05_codec_training.ipynb                 # every cell's outputs
+    python scripts/refresh_outputs.py nbs/04_tokenization.ipynb --cells a1b2c3d4 e5f6a7b8   # only these cells' outputs
+    python scripts/refresh_outputs.py nbs/07_gpt.ipynb nbs/10_vamping.ipynb --timeout 1800
+
+After new shipped weights, the docs must show what the new models do: each notebook is executed top to bottom with
+nbclient in its own folder (so relative paths resolve as in Jupyter), then its outputs are copied into the file
+(all cells, or only those named by --cells, the others keep theirs) and `nbdev_clean` tidies the metadata. A
+notebook whose run fails is left as it was: the error is printed and the script exits non-zero.
+"""
+from __future__ import annotations
+import argparse, copy, subprocess, sys, time
+from pathlib import Path
+
+from codectok.core import atomic_write
+
+
+def refresh(path:Path, cells:list|None=None, timeout:int=1200, kernel:str='python3') -> int:
+    "Execute `path` in full and write its outputs back (only `cells`' when given); returns how many cells got new outputs."
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.read(path, as_version=4)
+    ids = {c.get('id') for c in nb.cells}
+    missing = sorted(set(cells or []) - ids)
+    if missing: raise ValueError(f"{path.name} has no cell with id {', '.join(missing)}; ids look like {sorted(ids)[:3]}.")
+    run = copy.deepcopy(nb)
+    NotebookClient(run, timeout=timeout, kernel_name=kernel, resources={'metadata': {'path': str(path.parent)}}).execute()
+    n = 0
+    for old, new in zip(nb.cells, run.cells):
+        if old.cell_type != 'code' or (cells and old.get('id') not in cells): continue
+        old.outputs, old.execution_count, n = new.outputs, new.execution_count, n + 1
+    atomic_write(path, lambda tmp: nbformat.write(nb, tmp))
+    subprocess.run([str(Path(sys.executable).with_name('nbdev_clean')), '--fname', str(path)], check=True, capture_output=True)
+    return n
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('notebooks', nargs='+')
+    ap.add_argument('--cells', nargs='*', default=None, help='cell ids whose outputs to refresh (default: all)')
+    ap.add_argument('--timeout', type=int, default=1200, help='seconds per cell')
+    a = ap.parse_args(argv)
+    paths = [Path(p) for p in a.notebooks]
+    for p in paths:
+        if p.suffix != '.ipynb' or not p.exists(): ap.error(f'not a notebook: {p}')
+    if a.cells and len(paths) > 1: ap.error('--cells names cells of one notebook; give a single notebook with it')
+    if a.timeout < 1: ap.error(f'--timeout must be positive, got {a.timeout}')
+    failed = []
+    for p in paths:
+        t0 = time.time()
+        try: n = refresh(p, a.cells, a.timeout)
+        except Exception as e:   # a failed run leaves the notebook as it was
+            failed.append(p.name); print(f'{p.name}: run failed, left unchanged ({type(e).__name__}: {str(e)[:2000]})'); continue
+        print(f'{p.name}: {n} cells refreshed in {time.time() - t0:.0f} s')
+    if failed: sys.exit(f'failed: {", ".join(failed)}')
+
+
+if __name__ == '__main__':
+    main()
