@@ -25,8 +25,9 @@ import torch
 
 from codectok.core import weights_dir, cache_dir, atomic_write
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'benchmarks'))
-TONE_RANGE = (40, 100)   # --tones pitches (MIDI): E2 to E7, past the top of the pitch bar's 50-2000 Hz
 from _common import REGISTERS  # noqa: E402 - the bands eval_codec.py reports: below C4, C4-B4, C5-B5, C6 and up
+
+TONE_RANGE = (40, 100)   # --tones pitches (MIDI): E2 to E7, past the top of the pitch bar's 50-2000 Hz
 
 
 def balance_by_register(items:list, pitches:list) -> tuple[list, dict]:
