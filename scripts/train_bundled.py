@@ -3,6 +3,7 @@
     python scripts/train_bundled.py tokens              # encode NSynth-mini once with the shipped codec (cached)
     python scripts/train_bundled.py lm --minutes 45     # label-conditioned CodecLM -> weights/lm*.safetensors
     python scripts/train_bundled.py lm --init --lr 1e-3 --minutes 60   # warm restart from the LM already there
+    python scripts/train_bundled.py lm --init --new-tokens --lr 1e-3 --minutes 60   # ... across a codec change
     python scripts/train_bundled.py maskgit --minutes 45  # coarse + coarse-to-fine MaskGIT -> weights/maskgit_*.safetensors
     python scripts/train_bundled.py prompt --minutes 15   # EnCodecMAE-style prompt encoder -> weights/prompt_encoder.safetensors
 
@@ -117,8 +118,11 @@ def lm_config(**kw):
                                  n_positions=2 + 1 + LM_FRAMES + K - 1, dropout=0.1, cond_dropout=0.15) | kw))
 
 
-def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int=0, init:bool=False, **cfg_kw) -> dict:
-    "Train the label-conditioned LM for about `minutes`; `init`: warm-start from the LM + conditioner already in `out`."
+def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int=0, init:bool=False,
+             new_tokens:bool=False, **cfg_kw) -> dict:
+    """Train the label-conditioned LM for about `minutes`; `init`: warm-start from the LM + conditioner already in `out`.
+    `new_tokens`: allow that warm start although the LM was trained on another codec's tokens (after a codec retrain:
+    the backbone and conditioner carry over, the token embeddings and heads relearn what moved)."""
     from codectok.gpt import save_codec_lm, load_codec_lm
     from codectok.prompting import (LabelConditioner, ConditionedLMModule, train_conditioned_lm, lm_loss, save_conditioner,
                                     load_conditioner)
@@ -126,8 +130,8 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
     init_lm = init_cond = prev = None                                   # prev: the model card of the warm start
     if init:
         prev = json.loads((out/'lm.card.json').read_text())
-        if codec_tag() not in prev['data']:
-            raise ValueError(f"the LM in {out} was trained on other tokens ({prev['data']}); retrain it from scratch.")
+        if codec_tag() not in prev['data'] and not new_tokens:
+            raise ValueError(f"the LM in {out} was trained on other tokens ({prev['data']}); retrain it from scratch, or pass --new-tokens to warm-start across the codec change.")
         init_lm, init_cond = load_codec_lm(out/'lm.safetensors').train(), load_conditioner(out/'lm_conditioner.safetensors').train()
     tok = tokens()
     tr, va = tok['train'], tok['valid']
@@ -162,8 +166,9 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
         data=f"NSynth-mini train notes ({len(codes)}), first {LM_FRAMES} frames (2 s) of mini-codec tokens (codec {codec_tag()})",
         steps=steps + (prev['steps'] if prev else 0), batch=batch_size, lr=lr,
         wall_minutes=round(wall / 60 + (prev['wall_minutes'] if prev else 0), 1), figures=fig,
-        **(dict(history=f"{prev['steps']} steps ({prev['wall_minutes']} min, test CE {prev['figures']['test_ce_labels']}) "
-                        f"then a warm restart of {steps} steps at peak lr {lr} ({wall / 60:.1f} min)") if prev else {})))
+        **(dict(history=f"{prev.get('history') or str(prev['steps']) + ' steps'}; test CE {prev['figures']['test_ce_labels']}; "
+                        + (f"then the codec changed ({prev['data'].split('codec ')[-1].rstrip(')')} -> {codec_tag()}) and " if codec_tag() not in prev['data'] else 'then ')
+                        + f"a warm restart of {steps} steps at peak lr {lr} ({wall / 60:.1f} min)") if prev else {})))
     return fig
 
 
@@ -288,11 +293,12 @@ def main(argv=None):
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--out', default=str(weights_dir()))
     ap.add_argument('--init', action='store_true', help='lm: warm-start from the LM and conditioner already in --out')
+    ap.add_argument('--new-tokens', action='store_true', help='lm --init: allow the warm start across a codec change')
     ap.add_argument('--lr', type=float, default=None, help='peak learning rate (default: each job\'s own)')
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.job == 'tokens': tokens()
-    elif a.job == 'lm': train_lm(a.minutes, Path(a.out), init=a.init, **({'lr': a.lr} if a.lr else {}))
+    elif a.job == 'lm': train_lm(a.minutes, Path(a.out), init=a.init, new_tokens=a.new_tokens, **({'lr': a.lr} if a.lr else {}))
     elif a.job == 'maskgit': train_maskgit(a.minutes, Path(a.out))
     else: train_prompt(a.minutes, Path(a.out))
 

@@ -35,3 +35,13 @@ def test_shipped_cards_name_the_shipped_tokens():
     for card in ('lm', 'maskgit', 'prompt_encoder'):
         data = (ROOT/'codectok'/'weights'/f'{card}.card.json').read_text()
         assert f'codec {tag}' in data, f'{card}.card.json was trained on other tokens than the shipped codec makes ({tag})'
+
+
+def test_lm_warm_start_refuses_other_tokens_unless_asked(tmp_path):
+    "`lm --init` on an LM trained on another codec's tokens stops before training, and names the way out."
+    import json, pytest
+    (tmp_path/'lm.card.json').write_text(json.dumps(dict(data='mini-codec tokens (codec 0000000000)', steps=1)))
+    with pytest.raises(ValueError, match='--new-tokens'):
+        train_bundled.train_lm(0.1, tmp_path, init=True)
+    with pytest.raises(FileNotFoundError):                           # allowed: gets as far as loading the LM weights
+        train_bundled.train_lm(0.1, tmp_path, init=True, new_tokens=True)
