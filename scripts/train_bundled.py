@@ -128,9 +128,10 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
                                     load_conditioner)
     set_seed(seed)
     init_lm = init_cond = prev = None                                   # prev: the model card of the warm start
+    tag = codec_tag()
     if init:
         prev = json.loads((out/'lm.card.json').read_text())
-        if codec_tag() not in prev['data'] and not new_tokens:
+        if tag not in prev['data'] and not new_tokens:
             raise ValueError(f"the LM in {out} was trained on other tokens ({prev['data']}); retrain it from scratch, or pass --new-tokens to warm-start across the codec change.")
         init_lm, init_cond = load_codec_lm(out/'lm.safetensors').train(), load_conditioner(out/'lm_conditioner.safetensors').train()
     tok = tokens()
@@ -163,11 +164,11 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
         model=f"CodecLM: GPT-2 backbone {cfg.n_layer} layers x {cfg.n_embd} wide, {cfg.n_head} heads, K={cfg.n_q} x "
               f"(N+1)={cfg.vocab_per_codebook} embedding rows and heads, delay pattern; LabelConditioner prefix "
               f"(pitch, family: 2 vectors), condition dropout {cfg.cond_dropout} (CFG); {n_params / 1e6:.2f}M weights, fp16 on disk",
-        data=f"NSynth-mini train notes ({len(codes)}), first {LM_FRAMES} frames (2 s) of mini-codec tokens (codec {codec_tag()})",
+        data=f"NSynth-mini train notes ({len(codes)}), first {LM_FRAMES} frames (2 s) of mini-codec tokens (codec {tag})",
         steps=steps + (prev['steps'] if prev else 0), batch=batch_size, lr=lr,
         wall_minutes=round(wall / 60 + (prev['wall_minutes'] if prev else 0), 1), figures=fig,
         **(dict(history=f"{prev.get('history') or str(prev['steps']) + ' steps'}; test CE {prev['figures']['test_ce_labels']}; "
-                        + (f"then the codec changed ({prev['data'].split('codec ')[-1].rstrip(')')} -> {codec_tag()}) and " if codec_tag() not in prev['data'] else 'then ')
+                        + (f"then the codec changed ({prev['data'].split('codec ')[-1].rstrip(')')} -> {tag}) and " if tag not in prev['data'] else 'then ')
                         + f"a warm restart of {steps} steps at peak lr {lr} ({wall / 60:.1f} min)") if prev else {})))
     return fig
 
