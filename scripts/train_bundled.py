@@ -3,7 +3,7 @@
     python scripts/train_bundled.py tokens              # encode NSynth-mini once with the shipped codec (cached)
     python scripts/train_bundled.py lm --minutes 45     # label-conditioned CodecLM -> weights/lm*.safetensors
     python scripts/train_bundled.py lm --init --lr 1e-3 --minutes 60   # warm restart from the LM already there
-    python scripts/train_bundled.py lm --init --new-tokens --lr 1e-3 --minutes 60   # ... across a codec change
+    python scripts/train_bundled.py lm --init --new-tokens --lr 1.5e-3 --minutes 70   # ... across a codec change
     python scripts/train_bundled.py maskgit --minutes 45  # coarse + coarse-to-fine MaskGIT -> weights/maskgit_*.safetensors
     python scripts/train_bundled.py prompt --minutes 15   # EnCodecMAE-style prompt encoder -> weights/prompt_encoder.safetensors
 
