@@ -10,6 +10,7 @@
    codectok/weights/; skipped with a note otherwise.
 
 Usage: python benchmarks/bench_vamp.py [--sizes 64x2x2,256x4x4] [--threads 1] [--repeats 1] [--fig5]
+       python benchmarks/bench_vamp.py --fig5-only      # after new weights: Figure 5 again, the last speed table kept
 Writes benchmarks/results/bench_vamp.json and benchmarks/results/bench_vamp.md.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ import torch.nn as nn
 
 from codectok.vamp import MaskGIT, MaskGITConfig, vamp, fig5_experiment, load_maskgit
 from codectok.core import weights_dir
+from codectok.gpt import gpt2_forward
 
 RESULTS = Path(__file__).parent / 'results'
 
@@ -51,9 +53,8 @@ class ARTokenLM(nn.Module):
         x, past = torch.full((1, K, 1), N, dtype=torch.long, device=dev), None   # BOS: all pad ids
         for s in range(S):
             h = self.emb(x + self.offsets[:, None]).sum(1)                 # (1, 1, D)
-            o = self.gpt(inputs_embeds=h, past_key_values=past, use_cache=True)
-            past = o.past_key_values
-            logits = self.head(o.last_hidden_state[:, -1]).view(K, N)      # (K, N)
+            hid, past = gpt2_forward(self.gpt, h, past, use_cache=True)   # GPT2Model with its KV cache
+            logits = self.head(hid[:, -1]).view(K, N)                      # (K, N)
             tok = torch.multinomial(torch.softmax(logits, -1), 1, generator=g)[:, 0]
             valid = (s - k >= 0) & (s - k < n_frames)                      # codebook k emits frame s - k
             tok = torch.where(valid, tok, torch.full_like(tok, N))
@@ -122,25 +123,31 @@ def main():
     ap.add_argument('--steps', type=int, default=24)
     ap.add_argument('--fig5', action='store_true')
     ap.add_argument('--device', default='cpu')
+    ap.add_argument('--fig5-only', action='store_true', help='rerun Figure 5 alone (after new weights) and keep the last speed table')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    rows = []
-    for s in a.sizes.split(','):
+    old = RESULTS / 'bench_vamp.json'
+    last = json.loads(old.read_text()) if old.exists() else None
+    if a.fig5_only and not (last and last.get('runs')):
+        ap.error(f'--fig5-only keeps the last speed table, but {old} has none; run without --fig5-only first')
+    rows = list(last['runs']) if a.fig5_only else []
+    for s in ([] if a.fig5_only else a.sizes.split(',')):
         d, l, h = map(int, s.split('x'))
         r = speed(d, l, h, steps=a.steps, repeats=a.repeats, device=a.device); rows.append(r)
         print(f"dim {d:4d} x {l} layers: MaskGIT {r['maskgit_s']:.2f} s ({r['maskgit_passes']} passes), "
               f"AR {r['ar_s']:.2f} s ({r['ar_steps']} steps, KV cache) -> {r['speedup']:.2f}x", flush=True)
-    fig5 = run_fig5() if a.fig5 else None
-    old = RESULTS / 'bench_vamp.json'
-    reused = fig5 is None and old.exists() and json.loads(old.read_text()).get('fig5') is not None
-    if reused: fig5 = json.loads(old.read_text())['fig5']                                # keep the last Figure 5 run
-    env = dict(torch=torch.__version__, threads=a.threads, device=a.device, machine=platform.machine(),
-               processor=platform.processor() or platform.platform())
+    fig5 = run_fig5() if a.fig5 or a.fig5_only else None
+    reused = fig5 is None and last is not None and last.get('fig5') is not None
+    if reused: fig5 = last['fig5']                                                       # keep the last Figure 5 run
+    env = (dict(last['env']) if a.fig5_only else                                         # the speed table's own machine
+           dict(torch=torch.__version__, threads=a.threads, device=a.device, repeats=a.repeats, machine=platform.machine(),
+                processor=platform.processor() or platform.platform()))
     main_row = rows[-1]
     res = dict(task='10 s of 75 Hz tokens (750 frames x 8 codebooks of 1024)', env=env, runs=rows, fig5=fig5,
                maskgit_s=main_row['maskgit_s'], ar_s=main_row['ar_s'], speedup=main_row['speedup'])
     md = ["# bench_vamp: MaskGIT vs autoregressive sampling", "",
-          f"Task: {res['task']}. Device {a.device}, torch {env['torch']}, {a.threads} thread(s); random weights; min of {a.repeats} run(s).", "",
+          f"Task: {res['task']}. Device {env['device']}, torch {env['torch']}, {env['threads']} thread(s); random weights; "
+          f"min of {env.get('repeats', 1)} run(s)" + (" (speed from an earlier run; --fig5-only reran Figure 5)" if a.fig5_only else "") + ".", "",
           "| dim x layers | params MaskGIT / AR | MaskGIT (24 passes) | AR (757 steps, KV cache) | speed-up | sequential passes ratio |",
           "|---|---|---|---|---|---|"]
     for r in rows:

@@ -19,9 +19,9 @@ from .core import cache_dir, set_seed, atomic_write
 from .patterns import apply_delay, delay_mask, revert_delay
 
 # %% auto #0
-__all__ = ['CodecLMConfig', 'debug_config', 'offset_codes', 'CodecLM', 'codec_lm_loss', 'save_codec_lm', 'load_codec_lm',
-           'warmup_cosine', 'CodecLMModule', 'markov_codes', 'unigram_entropy', 'markov_entropy', 'train_codec_lm',
-           'read_metrics', 'plot_loss_curves', 'cache_codec_tokens']
+__all__ = ['CodecLMConfig', 'debug_config', 'offset_codes', 'CodecLM', 'gpt2_forward', 'codec_lm_loss', 'save_codec_lm',
+           'load_codec_lm', 'warmup_cosine', 'CodecLMModule', 'markov_codes', 'unigram_entropy', 'markov_entropy',
+           'train_codec_lm', 'read_metrics', 'plot_loss_curves', 'cache_codec_tokens']
 
 # %% ../nbs/07_gpt.ipynb #304e9f47
 @dataclass
@@ -146,6 +146,16 @@ def _maybe_drop_prefix(self:CodecLM, pre:Tensor) -> Tensor:
     return torch.where(drop, self.null_prefix(*pre.shape[:2]).to(pre.dtype), pre)
 
 # %% ../nbs/07_gpt.ipynb #fdd3f4d6
+import inspect
+# transformers 5.2x renamed GPT2Model.forward's KV cache, argument and output, from `past_key_values` to `cache`
+_CACHE_KW = 'cache' if 'cache' in inspect.signature(GPT2Model.forward).parameters else 'past_key_values'
+
+def gpt2_forward(backbone:GPT2Model, x:Tensor, # (B, L, D) input vectors
+                 cache=None, use_cache:bool=False):
+    "`backbone(inputs_embeds=x)` with its KV cache in and out, whatever transformers calls it: -> (hidden (B, L, D), cache or None)."
+    out = backbone(inputs_embeds=x, use_cache=use_cache, **{_CACHE_KW: cache})
+    return out.last_hidden_state, (getattr(out, _CACHE_KW) if use_cache else None)
+
 @patch
 def _run(self:CodecLM, x:Tensor, # (B, L, D) input vectors
          past_key_values=None, use_cache:bool=False):
@@ -154,10 +164,9 @@ def _run(self:CodecLM, x:Tensor, # (B, L, D) input vectors
     if past + x.shape[1] > self.config.n_positions:
         raise ValueError(f"the input needs {past + x.shape[1]} positions (cached {past} + new {x.shape[1]}) "
                          f"but the model has n_positions={self.config.n_positions}.")
-    out = self.backbone(inputs_embeds=x, past_key_values=past_key_values, use_cache=use_cache)
-    h = out.last_hidden_state                                              # (B, L, D)
+    h, cache = gpt2_forward(self.backbone, x, past_key_values, use_cache)   # (B, L, D)
     logits = self.head(h).view(*h.shape[:2], self.config.n_q, self.config.vocab_per_codebook)
-    return logits, (out.past_key_values if use_cache else None)
+    return logits, cache
 
 @patch
 def forward(self:CodecLM, seq:Tensor, # (B, K, S) delayed ids in [0, N] (N = special id)

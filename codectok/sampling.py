@@ -542,8 +542,9 @@ def sampler_widget(model:CodecLM, codec, conditioner=None, # `LabelConditioner` 
         "Player, a one-line summary and the codes picture for the current (or given) values."
         wav, codes = render(**values)
         v = {k: w.value for k, w in ctl.items()} | values
-        print(f"prompt {v['prompt']!r}, temperature {v['temperature']}, top-k {v['top_k'] or 'off'}, "
-              f"top-p {'off' if v['top_p'] == 1 else v['top_p']}, seed {v['seed']}: {len(wav) / codec.sample_rate:.2f} s")
+        box.summary = (f"prompt {v['prompt']!r}, temperature {v['temperature']}, top-k {v['top_k'] or 'off'}, "
+                       f"top-p {'off' if v['top_p'] == 1 else v['top_p']}, seed {v['seed']}: {len(wav) / codec.sample_rate:.2f} s")
+        print(box.summary)
         display(play(wav, codec.sample_rate))
         fig, ax = plt.subplots(figsize=(6, 1.6)); plot_codes(codes, ax); plt.show()
     def on_click(_):
@@ -551,8 +552,8 @@ def sampler_widget(model:CodecLM, codec, conditioner=None, # `LabelConditioner` 
         with out:
             out.clear_output(wait=True)
             try: show()
-            except ValueError as e: print(f"error: {e}")
+            except ValueError as e: box.summary = f"error: {e}"; print(box.summary)
             finally: button.disabled = False
     button.on_click(on_click)
-    box.controls, box.button, box.output, box.render, box.show, box.last = ctl, button, out, render, show, None
+    box.controls, box.button, box.output, box.render, box.show, box.last, box.summary = ctl, button, out, render, show, None, ""
     return box

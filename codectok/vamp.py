@@ -685,17 +685,17 @@ def mask_designer(codes_or_wav, # (1, K, T) codes, or (samples,) / (1, 1, sample
     def redraw(_=None):
         with pic:
             pic.clear_output(wait=True)
-            try: show(audio=False)
-            except ValueError as e: print(f"error: {e}")
+            try: show(audio=False); box.error = ''
+            except ValueError as e: box.error = f"error: {e}"; print(box.error)
     def on_click(_):
         button.disabled = True
         with sound:
             sound.clear_output(wait=True)
-            try: wav, _ = vamp_audio(); display(play(wav, codec.sample_rate))
-            except ValueError as e: print(f"error: {e}")
+            try: wav, _ = vamp_audio(); display(play(wav, codec.sample_rate)); box.error = ''
+            except ValueError as e: box.error = f"error: {e}"; print(box.error)
             finally: button.disabled = False
     for w in ctl.values(): w.observe(redraw, names='value')
     button.on_click(on_click)
-    box.controls, box.button, box.codes, box.last = ctl, button, codes, None
+    box.controls, box.button, box.codes, box.last, box.error = ctl, button, codes, None, ''
     box.render, box.vamp, box.show, box.redraw = render, vamp_audio, show, redraw
     return box

@@ -6,14 +6,42 @@
 
 After new shipped weights, the docs must show what the new models do: each notebook is executed top to bottom with
 nbclient in its own folder (so relative paths resolve as in Jupyter), then its outputs are copied into the file
-(all cells, or only those named by --cells, the others keep theirs) and `nbdev_clean` tidies the metadata. A
+(all cells, or only those named by --cells, the others keep theirs) and `nbdev_clean` tidies the metadata. Cells the
+tests skip (`#| eval: false`, or a `tst_flags` flag of settings.ini such as `#| network`: installs, downloads) are not run
+and keep their stored outputs. Progress bars drawn as widgets (tqdm in Jupyter) are not stored. A
 notebook whose run fails is left as it was: the error is printed and the script exits non-zero.
 """
 from __future__ import annotations
-import argparse, copy, subprocess, sys, time
+import argparse, copy, re, subprocess, sys, time
 from pathlib import Path
 
 from codectok.core import atomic_write
+
+
+def test_flags(settings:Path=Path(__file__).resolve().parent.parent/'settings.ini') -> list:
+    "The `tst_flags` of settings.ini (cells flagged with one, e.g. `#| network`, are skipped by nbdev_test)."
+    import configparser
+    cp = configparser.ConfigParser(); cp.read(settings)
+    return cp.get('DEFAULT', 'tst_flags', fallback='').split()
+
+
+def skipped_by_tests(source:str, flags:list|None=None) -> bool:
+    "Does nbdev_test skip this code cell (`#| eval: false`, or a `tst_flags` flag such as `#| network`)?"
+    flags = test_flags() if flags is None else flags
+    for line in source.splitlines():
+        if not line.startswith('#|'): break
+        d = line[2:].strip()
+        if d.replace(' ', '') == 'eval:false' or d in flags: return True
+    return False
+
+
+_BAR = re.compile(r'\d+/\S+ \[\d+:\d\d<')     # tqdm's "12/300 [00:04<01:30, ...]"
+
+
+def is_progress_bar(output) -> bool:
+    "A tqdm progress bar shown as a widget (Lightning's, in full mode): stored without its widget state it shows nothing."
+    data = output.get('data', {})
+    return 'application/vnd.jupyter.widget-view+json' in data and bool(_BAR.search(str(data.get('text/plain', ''))))
 
 
 def refresh(path:Path, cells:list|None=None, timeout:int=1200, kernel:str='python3') -> int:
@@ -25,11 +53,13 @@ def refresh(path:Path, cells:list|None=None, timeout:int=1200, kernel:str='pytho
     missing = sorted(set(cells or []) - ids)
     if missing: raise ValueError(f"{path.name} has no cell with id {', '.join(missing)}; ids look like {sorted(ids)[:3]}.")
     run = copy.deepcopy(nb)
+    skipped = {i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and skipped_by_tests(c.source)}
+    for i in skipped: run.cells[i].source = ''                      # not run, and their stored outputs stay
     NotebookClient(run, timeout=timeout, kernel_name=kernel, resources={'metadata': {'path': str(path.parent)}}).execute()
     n = 0
-    for old, new in zip(nb.cells, run.cells):
-        if old.cell_type != 'code' or (cells and old.get('id') not in cells): continue
-        old.outputs, old.execution_count, n = new.outputs, new.execution_count, n + 1
+    for i, (old, new) in enumerate(zip(nb.cells, run.cells)):
+        if old.cell_type != 'code' or i in skipped or (cells and old.get('id') not in cells): continue
+        old.outputs, old.execution_count, n = [o for o in new.outputs if not is_progress_bar(o)], new.execution_count, n + 1
     atomic_write(path, lambda tmp: nbformat.write(nb, tmp))
     subprocess.run([str(Path(sys.executable).with_name('nbdev_clean')), '--fname', str(path)], check=True, capture_output=True)
     return n

@@ -93,8 +93,8 @@ def budget_steps(model:torch.nn.Module, loss_fn, n_items:int, batch_size:int, mi
 
 
 def _rounded(x):
-    "Floats rounded to 3 decimals, inside nested dicts and lists."
-    if isinstance(x, float): return round(x, 3)
+    "Floats rounded to 3 decimals (below 0.01, such as a learning rate, to 3 significant figures), inside nested dicts and lists."
+    if isinstance(x, float): return round(x, 3) if abs(x) >= 0.01 or x == 0 else float(f'{x:.3g}')
     if isinstance(x, dict): return {k: _rounded(v) for k, v in x.items()}
     if isinstance(x, list): return [_rounded(v) for v in x]
     return x

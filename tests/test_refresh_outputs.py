@@ -34,3 +34,20 @@ def test_failing_run_and_unknown_cell_leave_the_notebook_unchanged(tmp_path):
     with pytest.raises(ValueError, match='no cell with id nope'): ro.refresh(p, cells=['nope'])
     assert p.read_bytes() == before
     with pytest.raises(SystemExit): ro.main([str(tmp_path/'missing.ipynb')])
+
+
+def test_cells_the_tests_skip_are_not_run_and_keep_their_outputs(tmp_path):
+    p = _nb(tmp_path, '#| network\nraise RuntimeError("no network here")', '#| eval: false\nprint("never")',
+            '#| export\nprint(5)')
+    assert ro.refresh(p) == 1
+    assert _texts(p) == ['stale\n', 'stale\n', '5\n']
+    assert 'network' in ro.test_flags() and not ro.skipped_by_tests('x = 1\n#| network')
+
+
+def test_progress_bar_widgets_are_not_stored():
+    bar = nbformat.v4.new_output('display_data', data={'application/vnd.jupyter.widget-view+json': {'model_id': 'x'},
+                                                       'text/plain': 'Training: |          | 0/? [00:00<?, ?it/s]'})
+    panel = nbformat.v4.new_output('display_data', data={'application/vnd.jupyter.widget-view+json': {'model_id': 'y'},
+                                                         'text/plain': "VBox(children=(HBox(...)))"})
+    assert ro.is_progress_bar(bar) and not ro.is_progress_bar(panel)
+    assert not ro.is_progress_bar(nbformat.v4.new_output('stream', name='stdout', text='12/300 [00:04<01:30]'))

@@ -45,3 +45,10 @@ def test_lm_warm_start_refuses_other_tokens_unless_asked(tmp_path):
         train_bundled.train_lm(0.1, tmp_path, init=True)
     with pytest.raises(FileNotFoundError):                           # allowed: gets as far as loading the LM weights
         train_bundled.train_lm(0.1, tmp_path, init=True, new_tokens=True)
+
+
+def test_cards_keep_a_small_learning_rate():
+    "Card figures are rounded to 3 decimals, but a learning rate of 1.5e-3 must not be written as 0.002."
+    got = train_bundled._rounded(dict(lr=0.0015, figures=dict(ce=3.92449, acc=[0.16949, 0.0]), steps=5768))
+    assert got == dict(lr=0.0015, figures=dict(ce=3.924, acc=[0.169, 0.0]), steps=5768)
+    assert train_bundled._rounded(5e-4) == 5e-4 and train_bundled._rounded(0.00123456) == 0.00123
