@@ -77,6 +77,8 @@ def main(argv=None):
                     help='weight of the spectral convergence loss (TrainConfig.sc_weight; default 0 = off)')
     ap.add_argument('--tones', type=int, default=0,
                     help='add this many 1 s synthetic harmonic tones at continuous (off-semitone) pitches, MIDI 40-100')
+    ap.add_argument('--tone-range', type=float, nargs=2, default=list(TONE_RANGE), metavar=('LO', 'HI'),
+                    help=f'MIDI pitch range of the --tones (default {TONE_RANGE[0]} {TONE_RANGE[1]})')
     ap.add_argument('--balance-registers', action='store_true',
                     help='repeat the training notes of the rarer registers so that crops come equally often from each')
     ap.add_argument('--threads', type=int, default=1)
@@ -87,6 +89,8 @@ def main(argv=None):
     if a.lr is not None and not a.lr > 0: ap.error(f'--lr must be positive, got {a.lr}')
     if a.warmup is not None and a.warmup < 0: ap.error(f'--warmup must be >= 0, got {a.warmup}')
     if a.tones < 0: ap.error(f'--tones must be >= 0, got {a.tones}')
+    lo, hi = a.tone_range
+    if not 0 <= lo < hi <= 127: ap.error(f'--tone-range must be two MIDI pitches 0 <= LO < HI <= 127, got {lo:g} {hi:g}')
     for name in ('adv_weight', 'feat_weight', 'lin_weight', 'sc_weight'):
         v = getattr(a, name)
         if v is not None and not v >= 0: ap.error(f"--{name.replace('_', '-')} must be >= 0, got {v}")
@@ -103,7 +107,7 @@ def main(argv=None):
     train_wavs, balance = balanced_training_waveforms() if a.balance_registers else (None, None)
     if a.tones:   # pitches between the semitones, so the decoder cannot get by with a fixed set of frequencies
         train_wavs = (train_wavs if train_wavs is not None else training_waveforms('train')) + \
-                     synthetic_notes(a.tones, 1.0, seed=7, midi_range=TONE_RANGE, continuous=True)
+                     synthetic_notes(a.tones, 1.0, seed=7, midi_range=(lo, hi), continuous=True)
     t0 = time.time()
     ev = train_mini_codec(a.steps, out=out/'mini_codec.safetensors', ckpt_dir=out/'ckpt', progress=False,
                           max_minutes=a.minutes, init=init, train_wavs=train_wavs, **kw)
@@ -114,7 +118,7 @@ def main(argv=None):
                             train_encoder=cfg.train_encoder,
                             **({'lin_weight': cfg.lin_weight, 'lin_n_ffts': cfg.lin_n_ffts} if cfg.lin_weight else {}),
                             **({'sc_weight': cfg.sc_weight, 'sc_n_ffts': cfg.sc_n_ffts} if cfg.sc_weight else {}),
-                            **({'continuous_pitch_tones': f'{a.tones} x 1 s, MIDI {TONE_RANGE[0]}-{TONE_RANGE[1]}'} if a.tones else {}),
+                            **({'continuous_pitch_tones': f'{a.tones} x 1 s, MIDI {lo:g}-{hi:g}'} if a.tones else {}),
                             **({'register_balance': {k: f'{n} notes x {r}' for k, (n, r) in balance.items()}} if balance else {}),
                             **({'adv_weight': cfg.adv_weight, 'feat_weight': cfg.feat_weight} if cfg.discriminator else {})),
                 wall_minutes=round((time.time() - t0) / 60, 1), validation=ev,

@@ -17,6 +17,7 @@ import train_codec  # noqa: E402
                                         (['--lin-weight', '-0.5'], '--lin-weight must be >= 0'),
                                         (['--sc-weight', '-1'], '--sc-weight must be >= 0'),
                                         (['--tones', '-3'], '--tones must be >= 0'),
+                                        (['--tones', '5', '--tone-range', '60', '40'], '--tone-range must be two MIDI pitches'),
                                         (['--decoder-only'], '--decoder-only fine-tunes a trained codec')])
 def test_bad_arguments_are_refused_and_write_nothing(tmp_path, capsys, args, says):
     out = tmp_path/'candidate'
@@ -62,3 +63,17 @@ def test_tones_are_added_to_the_training_data_at_off_grid_pitches(tmp_path, monk
     lo, hi = train_codec.TONE_RANGE
     assert all(lo - 0.1 < m < hi + 0.1 for m in midis)
     assert sum(0.1 < m % 1 < 0.9 for m in midis) >= 6      # most pitches lie between semitones
+
+
+def test_tone_range_sets_the_tones_pitches(tmp_path, monkeypatch):
+    import math, numpy as np, torch, codectok.codec_train as ct
+    seen = {}
+    class Stop(Exception): pass
+    def fake_train(steps, **kw): seen.update(kw); raise Stop
+    monkeypatch.setattr(ct, 'training_waveforms', lambda split: [])
+    monkeypatch.setattr(ct, 'train_mini_codec', fake_train)
+    with pytest.raises(Stop): train_codec.main(['--tones', '10', '--tone-range', '28', '40', '--out', str(tmp_path/'c')])
+    def f0(w):
+        S = np.abs(np.fft.rfft(w.numpy(), n=8 * 24_000)); return np.argmax(S) / 8
+    midis = [69 + 12 * math.log2(f0(w) / 440) for w in seen['train_wavs']]
+    assert len(midis) == 10 and all(27.9 < m < 40.1 for m in midis), midis
