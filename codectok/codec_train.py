@@ -74,6 +74,7 @@ class TrainConfig:
     wav_weight:float = 0.1             # waveform L1
     lin_weight:float = 0.0             # linear-frequency log-STFT L1 (`linear_spec_loss`): resolves high harmonics; 0 = off
     lin_n_ffts:tuple = (4096, 2048)
+    lin_eps:float = 1e-3               # floor inside the log of `linear_spec_loss` (|STFT| / window sum)
     sc_weight:float = 0.0              # spectral convergence (`spectral_convergence_loss`): a harmonic in the wrong bin; 0 = off
     sc_n_ffts:tuple = (2048, 1024)
     commit_weight:float = 1.0          # RVQ commitment loss (pulls the encoder towards its codewords)
@@ -175,7 +176,7 @@ def spectral_convergence_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstr
 def recon_losses(x:Tensor, y:Tensor, sr:int, cfg:TrainConfig) -> dict:
     "The reconstruction terms of the loss for audio x and its reconstruction y, both (B, 1, S)."
     parts = dict(mel=mel_loss(x, y, sr, cfg.mel_n_ffts, cfg.mel_n_mels, cfg.mel_eps), wav=(x - y).abs().mean())
-    if cfg.lin_weight > 0: parts['lin'] = linear_spec_loss(x, y, cfg.lin_n_ffts)
+    if cfg.lin_weight > 0: parts['lin'] = linear_spec_loss(x, y, cfg.lin_n_ffts, cfg.lin_eps)
     if cfg.sc_weight > 0: parts['sc'] = spectral_convergence_loss(x, y, cfg.sc_n_ffts)
     return parts
 

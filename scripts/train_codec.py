@@ -75,6 +75,10 @@ def main(argv=None):
                     help='weight of the linear-frequency log-STFT loss (TrainConfig.lin_weight; default 0 = off)')
     ap.add_argument('--sc-weight', type=float, default=None,
                     help='weight of the spectral convergence loss (TrainConfig.sc_weight; default 0 = off)')
+    ap.add_argument('--mel-eps', type=float, default=None,
+                    help='floor inside the log of the mel loss (TrainConfig.mel_eps, default 1e-2): lower listens to quieter bins')
+    ap.add_argument('--lin-eps', type=float, default=None,
+                    help='floor inside the log of the linear-frequency loss (TrainConfig.lin_eps, default 1e-3)')
     ap.add_argument('--tones', type=int, default=0,
                     help='add this many 1 s synthetic harmonic tones at continuous (off-semitone) pitches, MIDI 40-100')
     ap.add_argument('--tone-range', type=float, nargs=2, default=list(TONE_RANGE), metavar=('LO', 'HI'),
@@ -95,6 +99,10 @@ def main(argv=None):
         v = getattr(a, name)
         if v is not None and not v >= 0: ap.error(f"--{name.replace('_', '-')} must be >= 0, got {v}")
         if v is not None and name in ('adv_weight', 'feat_weight') and not a.gan: ap.error(f"--{name.replace('_', '-')} only applies with --gan")
+    for name in ('mel_eps', 'lin_eps'):
+        v = getattr(a, name)
+        if v is not None and not v > 0: ap.error(f"--{name.replace('_', '-')} must be positive, got {v}")
+    if a.lin_eps is not None and not a.lin_weight: ap.error('--lin-eps only applies with --lin-weight')
     if a.decoder_only and a.init is None: ap.error('--decoder-only fine-tunes a trained codec: give --init')
     init = None if a.init is None else (weights_dir()/'mini_codec.safetensors' if a.init == 'shipped' else Path(a.init))
     if init is not None and not init.exists(): ap.error(f'--init: no mini codec weights at {init}')
@@ -102,7 +110,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     from codectok.codec_train import train_mini_codec, TrainConfig, training_waveforms, synthetic_notes
     opts = dict(lr=a.lr, warmup_steps=a.warmup, adv_weight=a.adv_weight, feat_weight=a.feat_weight, lin_weight=a.lin_weight,
-                sc_weight=a.sc_weight)
+                sc_weight=a.sc_weight, mel_eps=a.mel_eps, lin_eps=a.lin_eps)
     kw = dict(discriminator=a.gan, train_encoder=not a.decoder_only) | {k: v for k, v in opts.items() if v is not None}
     train_wavs, balance = balanced_training_waveforms() if a.balance_registers else (None, None)
     if a.tones:   # pitches between the semitones, so the decoder cannot get by with a fixed set of frequencies
@@ -115,8 +123,8 @@ def main(argv=None):
     card = dict(model=json.loads((out/'mini_codec.json').read_text()),
                 init=str(init) if init else 'scratch', steps_done=ev['steps'], schedule_steps=a.steps,
                 recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size,
-                            train_encoder=cfg.train_encoder,
-                            **({'lin_weight': cfg.lin_weight, 'lin_n_ffts': cfg.lin_n_ffts} if cfg.lin_weight else {}),
+                            train_encoder=cfg.train_encoder, mel_eps=cfg.mel_eps,
+                            **({'lin_weight': cfg.lin_weight, 'lin_n_ffts': cfg.lin_n_ffts, 'lin_eps': cfg.lin_eps} if cfg.lin_weight else {}),
                             **({'sc_weight': cfg.sc_weight, 'sc_n_ffts': cfg.sc_n_ffts} if cfg.sc_weight else {}),
                             **({'continuous_pitch_tones': f'{a.tones} x 1 s, MIDI {lo:g}-{hi:g}'} if a.tones else {}),
                             **({'register_balance': {k: f'{n} notes x {r}' for k, (n, r) in balance.items()}} if balance else {}),

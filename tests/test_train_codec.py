@@ -17,6 +17,9 @@ import train_codec  # noqa: E402
                                         (['--lin-weight', '-0.5'], '--lin-weight must be >= 0'),
                                         (['--sc-weight', '-1'], '--sc-weight must be >= 0'),
                                         (['--tones', '-3'], '--tones must be >= 0'),
+                                        (['--mel-eps', '0'], '--mel-eps must be positive'),
+                                        (['--lin-weight', '1', '--lin-eps', '-0.0001'], '--lin-eps must be positive'),
+                                        (['--lin-eps', '1e-4'], '--lin-eps only applies with --lin-weight'),
                                         (['--tones', '5', '--tone-range', '60', '40'], '--tone-range must be two MIDI pitches'),
                                         (['--decoder-only'], '--decoder-only fine-tunes a trained codec')])
 def test_bad_arguments_are_refused_and_write_nothing(tmp_path, capsys, args, says):
@@ -77,3 +80,27 @@ def test_tone_range_sets_the_tones_pitches(tmp_path, monkeypatch):
         S = np.abs(np.fft.rfft(w.numpy(), n=8 * 24_000)); return np.argmax(S) / 8
     midis = [69 + 12 * math.log2(f0(w) / 440) for w in seen['train_wavs']]
     assert len(midis) == 10 and all(27.9 < m < 40.1 for m in midis), midis
+
+
+def test_floors_reach_the_training_recipe(tmp_path, monkeypatch):
+    import torch, codectok.codec_train as ct
+    seen = {}
+    class Stop(Exception): pass
+    def fake_train(steps, **kw): seen.update(kw); raise Stop
+    monkeypatch.setattr(ct, 'training_waveforms', lambda split: [torch.zeros(100)])
+    monkeypatch.setattr(ct, 'train_mini_codec', fake_train)
+    with pytest.raises(Stop):
+        train_codec.main(['--lin-weight', '1', '--mel-eps', '1e-3', '--lin-eps', '1e-4', '--out', str(tmp_path/'c')])
+    assert seen['mel_eps'] == 1e-3 and seen['lin_eps'] == 1e-4 and seen['lin_weight'] == 1.0
+    assert not (tmp_path/'c').exists()
+
+
+def test_lin_eps_sets_what_the_linear_loss_hears():
+    import torch
+    from codectok.codec_train import recon_losses, TrainConfig
+    torch.manual_seed(0)
+    t = torch.arange(4800) / 24_000
+    x = (0.5 * torch.sin(2 * torch.pi * 440 * t))[None, None]
+    y = x + 1e-4 * torch.sin(2 * torch.pi * 75 * t)[None, None]      # a buzz 74 dB under the note
+    hi, lo = (recon_losses(x, y, 24_000, TrainConfig(lin_weight=1, lin_eps=e))['lin'].item() for e in (1e-3, 1e-6))
+    assert lo > 3 * hi, (hi, lo)                                    # a lower floor makes the quiet buzz cost more
