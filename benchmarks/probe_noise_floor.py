@@ -12,10 +12,10 @@ quiet bin, so a raised floor of hiss or buzz shows up there first. For each note
 
     python benchmarks/probe_noise_floor.py [--n-notes 32] --weights shipped [LABEL=]PATH ... [--out DIR]
 """
-import argparse, json
+import json
 from pathlib import Path
 import numpy as np, torch
-from _common import RESULTS, load_codec_weights, write_results
+from _common import RESULTS, codec_probe_parser, probe_codecs, write_results
 from eval_codec import held_out_notes
 
 
@@ -45,20 +45,10 @@ def note_figures(x:np.ndarray, y:np.ndarray, sr:int) -> dict:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--n-notes', type=int, default=32)
-    ap.add_argument('--weights', nargs='+', default=['shipped'], help="'shipped' or mini codec .safetensors paths, each optionally LABEL=PATH")
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--out', default=str(RESULTS/'noise_floor'))
-    a = ap.parse_args()
-    if a.n_notes < 1: ap.error(f"--n-notes must be >= 1, got {a.n_notes}")
-    torch.set_num_threads(a.threads)
-    from codectok.codec import EncodecCodec
+    a, codecs = probe_codecs(codec_probe_parser(__doc__, 32, RESULTS/'noise_floor'), fuse=False)
     wavs, pitches, source = held_out_notes(a.n_notes, synthetic=False)
     res = dict(data=source, n_q=8, codecs={})
-    for w in a.weights:
-        w, path = w.split('=', 1) if '=' in w else (w, w)
-        codec = EncodecCodec(load_codec_weights(None if path == 'shipped' else path), n_q=8)
+    for w, codec in codecs:
         per = []
         with torch.no_grad():
             for x in wavs:

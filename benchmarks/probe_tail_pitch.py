@@ -16,9 +16,9 @@ frame rate's harmonics: a codec whose decoder hums on silence codes shows it the
 
     python benchmarks/probe_tail_pitch.py [--n-notes 64] --weights shipped [LABEL=]PATH ... [--out DIR]
 """
-import argparse, math
+import math
 import numpy as np, torch
-from _common import RESULTS, load_codec_weights, write_results
+from _common import RESULTS, codec_probe_parser, probe_codecs, write_results
 from eval_codec import held_out_notes
 
 SEG_S, FMIN, FMAX, FRAME_RATE = 0.5, 50.0, 2000.0, 75.0
@@ -84,23 +84,13 @@ def summarise(segs:list) -> dict:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--n-notes', type=int, default=64)
-    ap.add_argument('--weights', nargs='+', default=['shipped'], help="'shipped' or mini codec .safetensors paths, each optionally LABEL=PATH")
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--out', default=str(RESULTS/'tail_pitch'))
-    a = ap.parse_args()
-    if a.n_notes < 1: ap.error(f"--n-notes must be >= 1, got {a.n_notes}")
-    torch.set_num_threads(a.threads)
-    from codectok.codec import EncodecCodec
+    a, codecs = probe_codecs(codec_probe_parser(__doc__, 64, RESULTS/'tail_pitch'), fuse=True)
     wavs, pitches, source = held_out_notes(a.n_notes, synthetic=False)
     wavs = [torch.as_tensor(x, dtype=torch.float32).flatten() for x in wavs]
     sr = 24_000
     refs = [segment_f0(x.numpy(), sr) for x in wavs]
     res = dict(data=source, n_q=8, segment_seconds=SEG_S, pyin_hz=[FMIN, FMAX], codecs={})
-    for w in a.weights:
-        w, path = w.split('=', 1) if '=' in w else (w, w)
-        codec = EncodecCodec(load_codec_weights(None if path == 'shipped' else path, fuse=True), n_q=8)
+    for w, codec in codecs:
         segs = []
         with torch.no_grad():
             for x, ref in zip(wavs, refs):

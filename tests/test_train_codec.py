@@ -8,6 +8,20 @@ sys.path.insert(0, str(ROOT/'scripts'))
 import train_codec  # noqa: E402
 
 
+class _Stop(Exception): pass
+
+
+def _recipe(monkeypatch, tmp_path, args, wavs=None) -> dict:
+    "The keyword arguments train_codec.main passes to train_mini_codec for `args` (training itself is not run)."
+    import torch, codectok.codec_train as ct
+    seen = {}
+    def fake_train(steps, **kw): seen.update(kw); raise _Stop
+    monkeypatch.setattr(ct, 'training_waveforms', lambda split: [torch.zeros(100)] if wavs is None else wavs)
+    monkeypatch.setattr(ct, 'train_mini_codec', fake_train)
+    with pytest.raises(_Stop): train_codec.main(args + ['--out', str(tmp_path/'c')])
+    return seen
+
+
 @pytest.mark.parametrize('args, says', [(['--steps', '0'], '--steps must be positive'),
                                         (['--minutes', '-1'], '--minutes must be positive'),
                                         (['--lr', '0'], '--lr must be positive'),
@@ -51,13 +65,8 @@ def test_balance_by_register_refuses_bad_input(items, pitches, says):
 
 
 def test_tones_are_added_to_the_training_data_at_off_grid_pitches(tmp_path, monkeypatch):
-    import math, numpy as np, torch, codectok.codec_train as ct
-    seen = {}
-    class Stop(Exception): pass
-    def fake_train(steps, **kw): seen.update(kw); raise Stop
-    monkeypatch.setattr(ct, 'training_waveforms', lambda split: [torch.zeros(100)])
-    monkeypatch.setattr(ct, 'train_mini_codec', fake_train)
-    with pytest.raises(Stop): train_codec.main(['--tones', '12', '--sc-weight', '2', '--out', str(tmp_path/'c')])
+    import math, numpy as np
+    seen = _recipe(monkeypatch, tmp_path, ['--tones', '12', '--sc-weight', '2'])
     wavs = seen['train_wavs']
     assert len(wavs) == 13 and seen['sc_weight'] == 2.0
     def f0(w):   # strongest FFT peak of a 1 s tone, 0.125 Hz bins
@@ -69,13 +78,8 @@ def test_tones_are_added_to_the_training_data_at_off_grid_pitches(tmp_path, monk
 
 
 def test_tone_range_sets_the_tones_pitches(tmp_path, monkeypatch):
-    import math, numpy as np, torch, codectok.codec_train as ct
-    seen = {}
-    class Stop(Exception): pass
-    def fake_train(steps, **kw): seen.update(kw); raise Stop
-    monkeypatch.setattr(ct, 'training_waveforms', lambda split: [])
-    monkeypatch.setattr(ct, 'train_mini_codec', fake_train)
-    with pytest.raises(Stop): train_codec.main(['--tones', '10', '--tone-range', '28', '40', '--out', str(tmp_path/'c')])
+    import math, numpy as np
+    seen = _recipe(monkeypatch, tmp_path, ['--tones', '10', '--tone-range', '28', '40'], wavs=[])
     def f0(w):
         S = np.abs(np.fft.rfft(w.numpy(), n=8 * 24_000)); return np.argmax(S) / 8
     midis = [69 + 12 * math.log2(f0(w) / 440) for w in seen['train_wavs']]
@@ -83,14 +87,7 @@ def test_tone_range_sets_the_tones_pitches(tmp_path, monkeypatch):
 
 
 def test_floors_reach_the_training_recipe(tmp_path, monkeypatch):
-    import torch, codectok.codec_train as ct
-    seen = {}
-    class Stop(Exception): pass
-    def fake_train(steps, **kw): seen.update(kw); raise Stop
-    monkeypatch.setattr(ct, 'training_waveforms', lambda split: [torch.zeros(100)])
-    monkeypatch.setattr(ct, 'train_mini_codec', fake_train)
-    with pytest.raises(Stop):
-        train_codec.main(['--lin-weight', '1', '--mel-eps', '1e-3', '--lin-eps', '1e-4', '--out', str(tmp_path/'c')])
+    seen = _recipe(monkeypatch, tmp_path, ['--lin-weight', '1', '--mel-eps', '1e-3', '--lin-eps', '1e-4'])
     assert seen['mel_eps'] == 1e-3 and seen['lin_eps'] == 1e-4 and seen['lin_weight'] == 1.0
     assert not (tmp_path/'c').exists()
 
