@@ -30,13 +30,13 @@ def segment_f0(x:np.ndarray, sr:int) -> tuple:
     "(median pYIN f0 per SEG_S segment, NaN where no frame is voiced; segment RMS level in dB)."
     import librosa
     f0, voiced, _ = librosa.pyin(x, fmin=FMIN, fmax=FMAX, sr=sr, frame_length=2048, hop_length=512)
-    per = int(round(SEG_S * sr / 512)); n = len(x) // int(SEG_S * sr)
+    seg_len = int(SEG_S * sr); n = len(x) // seg_len
+    seg_of_frame = np.arange(len(f0)) * 512 // seg_len           # the segment each (centred) pYIN frame falls in
     out = []
     for i in range(n):
-        f, v = f0[i * per:(i + 1) * per], voiced[i * per:(i + 1) * per]
-        f = f[v & np.isfinite(f)]
+        f = f0[(seg_of_frame == i) & voiced & np.isfinite(f0)]
         out.append(float(np.median(f)) if len(f) else float('nan'))
-    seg = x[: n * int(SEG_S * sr)].reshape(n, -1)
+    seg = x[: n * seg_len].reshape(n, -1)
     return np.array(out), 10 * np.log10((seg ** 2).mean(1) + 1e-20)
 
 
