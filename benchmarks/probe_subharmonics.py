@@ -1,7 +1,7 @@
 """Does the codec add a subharmonic? The half-harmonic series of held-out notes, original against reconstruction.
 
-Of the notes the stage-7 codec loses, most come back exactly an octave low (`benchmarks/probe_pitch_range.py` counts
-the octave errors; the list is in the closing notes of issue 3). An octave-low pYIN reading of a note that sounds at
+Of the 23 notes the stage-7 codec loses inside pYIN's range, the largest group, 8, comes back exactly an octave low
+(`benchmarks/results/full_test_split/stage8/README.md`). An octave-low pYIN reading of a note that sounds at
 f0 means the reconstruction repeats every two periods rather than every one: its spectrum has partials at the
 half-harmonics f0/2, 3f0/2, 5f0/2, ... that the original does not have. This probe measures that directly. For each
 note and codec it takes the spectrum of the held part (0.25-1.75 s, one Hann window), sums the power of the strongest
