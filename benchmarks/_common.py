@@ -87,3 +87,18 @@ def probe_codecs(ap:argparse.ArgumentParser, fuse:bool=False):
         label, path = w.split('=', 1) if '=' in w else (w, w)
         return label, EncodecCodec(load_codec_weights(None if path == 'shipped' else path, fuse=fuse), n_q=8)
     return a, [load(w) for w in a.weights]
+
+
+def add_silence_gate_flag(ap:argparse.ArgumentParser) -> None:
+    "--silence-gate DB: pass every decoded waveform through `codectok.codec.silence_gate` at DB dBFS."
+    ap.add_argument('--silence-gate', type=float, default=None, metavar='DB',
+                    help='mute decoded codec frames quieter than DB dBFS (codectok.codec.silence_gate, e.g. -70); default off')
+
+
+def gate_decoder_(codec, threshold_db) -> None:
+    "Make `codec.decode` return `silence_gate(decoded, threshold_db)` from now on (nothing when threshold_db is None)."
+    if threshold_db is None: return
+    from codectok.codec import silence_gate
+    silence_gate(torch.zeros(8), threshold_db)                 # a bad threshold fails here, before any work
+    decode = codec.decode
+    codec.decode = lambda *args, **kw: silence_gate(decode(*args, **kw), threshold_db)

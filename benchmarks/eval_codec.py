@@ -15,7 +15,7 @@ loses a note as well, the quantizer is not to blame. Writes benchmarks/results/e
 """
 import argparse, json, os, time, warnings
 from pathlib import Path
-from _common import by_register, register_table, load_codec_weights
+from _common import by_register, register_table, load_codec_weights, add_silence_gate_flag, gate_decoder_
 
 RESULTS = Path(__file__).resolve().parent/'results'
 
@@ -42,14 +42,16 @@ def main():
     ap.add_argument('--synthetic', action='store_true')
     ap.add_argument('--out', type=str, default=str(RESULTS), help='folder for eval_codec.json / .md')
     ap.add_argument('--threads', type=int, default=min(4, os.cpu_count() or 1), help='torch CPU threads (default: up to 4)')
+    add_silence_gate_flag(ap)
     a = ap.parse_args()
     if a.threads < 1: ap.error(f"--threads must be >= 1, got {a.threads}")
     import torch
     torch.set_num_threads(a.threads)
-    from codectok.codec import EncodecCodec, pitch_cents_error
+    from codectok.codec import EncodecCodec, pitch_cents_error, silence_gate
     from codectok.codec_train import evaluate_codec
     from codectok.core import atomic_write
     codec = EncodecCodec(load_codec_weights(a.weights), n_q=8)
+    gate_decoder_(codec, a.silence_gate)
     wavs, pitches, source = held_out_notes(a.n_notes, a.synthetic)
     t0 = time.time()
     ev = evaluate_codec(codec, wavs, codec.sample_rate, max_seconds=a.seconds, per_item=True)
@@ -60,14 +62,16 @@ def main():
         ev['per_note'] = dict(pitch=pitches, kept=[None if c != c else bool(abs(c) < 50) for c in cents])
         # the encoder and decoder alone, no quantizer: same notes, same first seconds
         n = int(a.seconds * codec.sample_rate)
+        unq = (lambda y: y) if a.silence_gate is None else (lambda y: silence_gate(y, a.silence_gate))
         with torch.no_grad():
-            ae = [pitch_cents_error(x, codec.model(x, quantize=False)[0], codec.sample_rate) for x in
+            ae = [pitch_cents_error(x, unq(codec.model(x, quantize=False)[0]), codec.sample_rate) for x in
                   (torch.as_tensor(w, dtype=torch.float32).flatten()[:n][None, None] for w in wavs)]
         ev['pitch_by_register_unquantized'] = by_register(ae, pitches)
-    ev |= dict(data=source, weights=str(a.weights or 'bundled'), seconds_per_note=a.seconds, eval_seconds=round(time.time() - t0, 1))
+    ev |= dict(data=source, weights=str(a.weights or 'bundled'), silence_gate_db=a.silence_gate, seconds_per_note=a.seconds, eval_seconds=round(time.time() - t0, 1))
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     atomic_write(out/'eval_codec.json', lambda t: Path(t).write_text(json.dumps(ev, indent=1)))
-    md = ['# Mini codec: reconstruction quality on held-out notes', '', f"Data: {source}; first {a.seconds:g} s of each note.", '',
+    md = ['# Mini codec: reconstruction quality on held-out notes', '', f"Data: {source}; first {a.seconds:g} s of each note" +
+          ('.' if a.silence_gate is None else f"; decoded audio through `silence_gate` at {a.silence_gate:g} dBFS."), '',
           '| n_q | bitrate (bps) | mel distance ↓ | SI-SDR (dB) ↑ |', '|---|---|---|---|']
     md += [f"| {k} | {ev['bitrate_bps'][k]:.0f} | {ev['mel_distance'][k]:.3f} | {ev['si_sdr_db'][k]:.1f} |" for k in ev['n_q']]
     md += ['', f"Pitch preserved within 50 cents at n_q = {max(ev['n_q'])}: {ev['pitch_within_50_cents']:.1%} of "

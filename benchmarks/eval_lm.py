@@ -24,6 +24,12 @@ default 0.7) with no guidance and with each scale, the same notes and seeds, and
 `--codec-weights PATH` decodes with another mini codec (a .safetensors) instead of the bundled one, for the ceiling and
 the continuations alike. It must make the tokens the LM was trained on (the `codec_tag` named in the LM's card), as a
 decoder-only retrain does (`train_codec.py --decoder-only`); any other codec is refused.
+
+`--silence-gate DB` passes every decoded waveform (ceiling and continuations) through `codectok.codec.silence_gate`.
+
+`--ceiling-only` measures only the two reference rows (no LM runs), so `--codec-weights` may then be any mini codec, a
+candidate with new tokens included: how much of the pitch bar a continuation could reach on that codec, before the LM
+is retrained on it. Writes eval_lm_ceiling.json / .md.
 """
 import argparse, json, math, os, platform, statistics, sys, time, warnings
 from pathlib import Path
@@ -37,7 +43,7 @@ from codectok.data import render_nsynth_mini, NSynthDataset
 from codectok.gpt import load_codec_lm
 from codectok.prompting import load_conditioner
 from codectok.sampling import generate_audio
-from _common import by_register, register_table, load_codec_weights
+from _common import by_register, register_table, load_codec_weights, add_silence_gate_flag, gate_decoder_
 
 PROMPT_S, TOTAL_S = 1.0, 4.0
 
@@ -93,18 +99,21 @@ def main():
     ap.add_argument('--cfg-temperature', type=float, default=0.7)
     ap.add_argument('--weights', default=None, help='folder with lm.safetensors + lm_conditioner.safetensors (default: the bundled ones)')
     ap.add_argument('--codec-weights', default=None, help='decode with this mini codec .safetensors (same tokens as the LM\'s; default: bundled)')
+    add_silence_gate_flag(ap)
+    ap.add_argument('--ceiling-only', action='store_true', help='only the reference rows (any --codec-weights; see above)')
     a = ap.parse_args()
+    if a.ceiling_only and a.cfg_scales is not None: ap.error("--ceiling-only runs no LM: it takes no --cfg-scales")
     if a.cfg_scales is not None and any(not g > 0 for g in a.cfg_scales):
         ap.error(f"--cfg-scales must be positive, got {a.cfg_scales}")
     torch.set_num_threads(a.threads)
     wd = Path(a.weights) if a.weights else weights_dir()
-    lm, cond = load_codec_lm(wd/'lm.safetensors'), load_conditioner(wd/'lm_conditioner.safetensors')
-    codec, tag = decoding_codec(a.codec_weights, wd, ap.error)
+    codec, tag = decoding_codec(a.codec_weights, wd, ap.error, same_tokens=not a.ceiling_only)
+    gate_decoder_(codec, a.silence_gate)          # the ceiling and every continuation alike
     sr = codec.sample_rate
     notes = held_out_notes(a.n_notes, sr)
     res = dict(n_notes=len(notes), prompt_seconds=PROMPT_S, seconds=TOTAL_S, threads=a.threads,
                machine=f"{platform.machine()}, torch {torch.__version__}", lm_weights=a.weights or 'bundled',
-               codec_weights=a.codec_weights or 'bundled', codec_tag=tag, pitch_following={})
+               codec_weights=a.codec_weights or 'bundled', codec_tag=tag, silence_gate_db=a.silence_gate, pitch_following={})
     prompts, refs = [], {ORIGINAL: [], CEILING: []}
     for wav, pitch, fam in notes:
         x, n = wav[None, None], int(PROMPT_S * sr)
@@ -116,6 +125,13 @@ def main():
     res['notes'] = [dict(midi=int(pitch), family=fam, prompt_f0_hz=f0, prefix_midi=est) for _, est, fam, pitch, f0 in prompts]
     for k, f0s in refs.items(): add_source(res, k, f0s, prompts)
     print('references', {k: res['pitch_following'][k]['within_50_cents'] for k in refs}, flush=True)
+    if a.ceiling_only:
+        return write(a.out, 'eval_lm_ceiling', res, [
+            "# The codec's ceiling for pitch following", "",
+            f"{len(notes)} held-out NSynth-mini test notes, as in eval_lm.md: pYIN median f0 (50-2000 Hz) of the audio after the "
+            f"first {PROMPT_S:.0f} s, of the real note and of its 8-codebook reconstruction; no LM was run.", *codec_line(res), ""]
+            + pitch_table(res, 'source', 'pitch_following'))
+    lm, cond = load_codec_lm(wd/'lm.safetensors'), load_conditioner(wd/'lm_conditioner.safetensors')
     def follow(T, cfg=None):
         f0s = []
         for i, (p, est, fam, pitch, _) in enumerate(prompts):
@@ -148,14 +164,16 @@ def main():
     write(a.out, 'eval_lm', res, lines)
 
 
-def decoding_codec(path, lm_dir:Path, error):
-    "(codec, codec_tag): the bundled mini codec, or the one at `path` if its tokens are those the LM in `lm_dir` was trained on."
+def decoding_codec(path, lm_dir:Path, error, same_tokens:bool=True):
+    """(codec, codec_tag): the bundled mini codec, or the one at `path` if its tokens are those the LM in `lm_dir` was
+    trained on (any mini codec when `same_tokens` is False)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'scripts'))
     from train_bundled import codec_tag
     if path is None: return get_codec('mini', n_q=8), codec_tag()
     from codectok.codec import EncodecCodec
     if Path(path).suffix != '.safetensors' or not Path(path).exists():
         error(f"--codec-weights must be an existing mini codec .safetensors, got {path!r}")
+    if not same_tokens: return EncodecCodec(load_codec_weights(path, fuse=True), n_q=8, name='mini'), codec_tag(path)
     card = lm_dir/'lm.card.json'
     if not card.exists(): error(f"no {card}: without the LM's card there is no telling which codec's tokens it was trained on")
     tag, data = codec_tag(path), json.loads(card.read_text())['data']
@@ -176,7 +194,9 @@ def pitch_table(res, first:str, key:str) -> list:
 
 def codec_line(res) -> list:
     "An extra header line when the audio was decoded by a codec other than the bundled one."
-    return [] if res['codec_weights'] == 'bundled' else [f"Decoded with the mini codec at `{res['codec_weights']}` (codec_tag {res['codec_tag']})."]
+    gate = [] if res.get('silence_gate_db') is None else [f"Decoded audio passed through `silence_gate` at {res['silence_gate_db']:g} dBFS."]
+    return gate + ([] if res['codec_weights'] == 'bundled' else
+                   [f"Decoded with the mini codec at `{res['codec_weights']}` (codec_tag {res['codec_tag']})."])
 
 
 def write(out, name:str, res:dict, lines:list) -> None:

@@ -21,8 +21,8 @@ from .vq import CodecSpec, bitrate, n_q_for_bandwidth, _check_n_q
 # %% auto #0
 __all__ = ['CODECS', 'midi_to_hz', 'adsr', 'harmonic_note', 'Codec', 'EncodecCodec', 'Snake', 'MiniCodecConfig', 'MiniCodec',
            'save_mini_codec', 'load_mini_codec', 'PolyphaseConvTranspose1d', 'fuse_for_inference_', 'get_codec',
-           'log_mel', 'multiscale_mel_distance', 'si_sdr', 'median_f0', 'pitch_cents_error', 'codec_roundtrip',
-           'sine_response']
+           'log_mel', 'multiscale_mel_distance', 'si_sdr', 'median_f0', 'pitch_cents_error', 'silence_gate',
+           'codec_roundtrip', 'sine_response']
 
 # %% ../nbs/04_tokenization.ipynb #0e3e02a7
 def midi_to_hz(midi:float) -> float:
@@ -471,6 +471,25 @@ def pitch_cents_error(x, y, # reference and reconstruction, mono
     if math.isnan(fx): return float('nan')
     fy = median_f0(y, sr, fmin, fmax)
     return float('inf') if math.isnan(fy) else 1200 * math.log2(fy / fx)
+
+# %% ../nbs/04_tokenization.ipynb #a3f1c9d1
+def silence_gate(wav, # (B, 1, S) or (S,) decoded audio
+                 threshold_db:float=-70.0, # frames quieter than this (RMS, dBFS) are muted
+                 hop:int=320 # frame length in samples (the codec's 24 kHz / 75 Hz frame)
+                ) -> Tensor:
+    "A noise gate: mute the `hop`-sample frames of `wav` whose RMS is below `threshold_db`, fading over one frame."
+    if not (math.isfinite(threshold_db) and threshold_db < 0):
+        raise ValueError(f"threshold_db must be a finite level below 0 dBFS, got {threshold_db}.")
+    if hop < 1: raise ValueError(f"hop must be a positive number of samples, got {hop}.")
+    x = torch.as_tensor(wav)
+    a = _as_batch(x)[:, None]                                                 # (B, 1, S)
+    S = a.shape[-1]
+    n = -(-S // hop)                                                          # frames, the last one padded
+    fr = F.pad(a, (0, n * hop - S)).reshape(a.shape[0], 1, n, hop)
+    rms = fr.pow(2).mean(-1).sqrt()                                           # (B, 1, n)
+    open_ = (20 * torch.log10(rms.clamp_min(1e-12)) >= threshold_db).to(a.dtype)
+    gain = F.interpolate(open_, size=n * hop, mode='linear', align_corners=False)[..., :S]   # ramps between frame centres
+    return (a * gain).reshape(x.shape)
 
 # %% ../nbs/04_tokenization.ipynb #e71e502c
 def codec_roundtrip(codec:Codec):

@@ -18,10 +18,10 @@ from .codec import (MiniCodec, MiniCodecConfig, Codec, EncodecCodec, harmonic_no
                             si_sdr, pitch_cents_error, save_mini_codec, load_mini_codec)
 
 # %% auto #0
-__all__ = ['CropDataset', 'random_length_collate', 'TrainConfig', 'lr_factor', 'CodecModule', 'mel_loss', 'linear_spec_loss',
-           'spectral_convergence_loss', 'recon_losses', 'codec_loss', 'disc_loss', 'make_loaders', 'fit_codec',
-           'load_codec_checkpoint', 'evaluate_codec', 'synthetic_notes', 'training_waveforms', 'train_mini_codec',
-           'steady_note', 'latent_motion']
+__all__ = ['CropDataset', 'random_length_collate', 'TrainConfig', 'lr_factor', 'CodecModule', 'level_normalise', 'mel_loss',
+           'linear_spec_loss', 'spectral_convergence_loss', 'recon_losses', 'codec_loss', 'disc_loss', 'make_loaders',
+           'fit_codec', 'load_codec_checkpoint', 'evaluate_codec', 'synthetic_notes', 'training_waveforms',
+           'train_mini_codec', 'steady_note', 'latent_motion']
 
 # %% ../nbs/05_codec_training.ipynb #77c648b6
 class CropDataset(Dataset):
@@ -77,6 +77,11 @@ class TrainConfig:
     lin_eps:float = 1e-3               # floor inside the log of `linear_spec_loss` (|STFT| / window sum)
     sc_weight:float = 0.0              # spectral convergence (`spectral_convergence_loss`): a harmonic in the wrong bin; 0 = off
     sc_n_ffts:tuple = (2048, 1024)
+    level_norm:float = 0.0             # > 0: scale each crop and its reconstruction to this RMS before the reconstruction
+                                       # terms (`level_normalise`), so a quiet decay costs what a loud attack costs; 0 = off
+    level_floor:float = 1e-3           # the RMS below which `level_norm` stops amplifying
+    crop_min_rms:float = 1e-3          # training crops quieter than this are redrawn (`CropDataset.min_rms`): lower lets the
+                                       # codec see the ends of notes, where its decoder otherwise hums on the frame rate
     commit_weight:float = 1.0          # RVQ commitment loss (pulls the encoder towards its codewords)
     quantizer_dropout:float = 0.5      # probability that a batch uses n_q ~ U{1..n_q} instead of all codebooks
     ae_warmup_steps:int = 1500         # steps of plain autoencoder training before quantization starts
@@ -140,6 +145,17 @@ def _audio_pair(x:Tensor, y:Tensor) -> tuple:
     if x.shape != y.shape: raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
     return x, y
 
+def level_normalise(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
+                    target:float=0.1,   # the RMS every crop of x is scaled to
+                    floor:float=1e-3    # crops quieter than this get the gain target / floor, no more
+                   ) -> tuple:
+    "x and y, each item multiplied by the same gain target / max(rms(x), floor): the losses then weigh a crop 40 dB\n"
+    "down as much as a loud one, while y's errors stay relative to x."
+    if not (target > 0 and floor > 0): raise ValueError(f"target and floor must be positive, got {target} and {floor}.")
+    x, y = _audio_pair(x, y)
+    g = target / x.flatten(1).pow(2).mean(1).sqrt().clamp_min(floor).view(-1, *[1] * (x.dim() - 1))
+    return x * g.detach(), y * g.detach()
+
 def _stft_mag(a:Tensor, n_fft:int) -> Tensor:
     "|STFT| with a Hann window and hop n_fft / 4: (B, n_fft / 2 + 1, frames)."
     return torch.stft(a, n_fft, n_fft // 4, window=torch.hann_window(n_fft, device=a.device), return_complex=True).abs()
@@ -189,7 +205,7 @@ def _feat_match(fr, ff): return sum(F.l1_loss(b, a.detach()) / (a.detach().abs()
 
 def codec_loss(x:Tensor, y:Tensor, commit:Tensor, sr:int, cfg:TrainConfig, disc=None) -> tuple:
     "(loss, recon parts): weighted reconstruction terms + commitment, plus adversarial + feature matching when `disc` is given."
-    parts = recon_losses(x, y, sr, cfg)
+    parts = recon_losses(*(level_normalise(x, y, cfg.level_norm, cfg.level_floor) if cfg.level_norm > 0 else (x, y)), sr, cfg)
     loss = sum(getattr(cfg, f'{k}_weight') * v for k, v in parts.items()) + cfg.commit_weight * commit   # mel, wav (, lin, sc)
     if disc is not None:
         real, fr = disc(x); fake, ff = disc(y)
@@ -241,7 +257,7 @@ def validation_step(self:CodecModule, x:Tensor, batch_idx:int):
 def make_loaders(train_wavs, val_wavs, cfg:TrainConfig, sr:int=24_000, stride:int=320):
     "Training loader (random crops, random length per batch) and a fixed validation loader."
     crop = int(cfg.crop_seconds[1] * sr) // stride * stride
-    tr = CropDataset(train_wavs, crop=crop, n_items=cfg.steps * cfg.batch_size, seed=cfg.seed)
+    tr = CropDataset(train_wavs, crop=crop, n_items=cfg.steps * cfg.batch_size, min_rms=cfg.crop_min_rms, seed=cfg.seed)
     va = CropDataset(val_wavs, crop=crop, n_items=max(cfg.batch_size, 8), seed=cfg.seed + 1)
     va = [va[i] for i in range(len(va))]                                        # frozen: the same crops every time
     return (DataLoader(tr, batch_size=cfg.batch_size, collate_fn=random_length_collate(int(cfg.crop_seconds[0] * sr), stride, cfg.seed)),

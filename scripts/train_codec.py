@@ -11,6 +11,8 @@
                                   # decoder only, balanced, + chapter 05's linear-frequency log-STFT loss (finer high pitch)
     python scripts/train_codec.py --init shipped --gan --balance-registers --sc-weight 5 --tones 1500 --out DIR
                                   # + spectral convergence and off-semitone synthetic tones (against frame-rate pitch snapping)
+    python scripts/train_codec.py --init DIR0/mini_codec.safetensors --gan --level-norm 0.1 --out DIR
+                                  # reconstruction losses on crops scaled to one level: a decay counts like an attack
     python benchmarks/eval_codec.py --weights DIR/mini_codec.safetensors --out DIR    # its held-out figures
 
 The weights go to DIR (default: the cache's `codec_candidate/`), never over the shipped codec unless --out says so:
@@ -79,6 +81,13 @@ def main(argv=None):
                     help='floor inside the log of the mel loss (TrainConfig.mel_eps, default 1e-2): lower listens to quieter bins')
     ap.add_argument('--lin-eps', type=float, default=None,
                     help='floor inside the log of the linear-frequency loss (TrainConfig.lin_eps, default 1e-3)')
+    ap.add_argument('--level-norm', type=float, default=None, metavar='RMS',
+                    help='scale each crop and its reconstruction to this RMS before the reconstruction losses '
+                         '(TrainConfig.level_norm, e.g. 0.1): quiet decays weigh as much as loud attacks; default off')
+    ap.add_argument('--level-floor', type=float, default=None, metavar='RMS',
+                    help='with --level-norm: the crop RMS below which the gain stops growing (TrainConfig.level_floor, default 1e-3)')
+    ap.add_argument('--crop-min-rms', type=float, default=None, metavar='RMS',
+                    help='redraw training crops quieter than this (TrainConfig.crop_min_rms, default 1e-3); lower trains on note ends')
     ap.add_argument('--tones', type=int, default=0,
                     help='add this many 1 s synthetic harmonic tones at continuous (off-semitone) pitches, MIDI 40-100')
     ap.add_argument('--tone-range', type=float, nargs=2, default=list(TONE_RANGE), metavar=('LO', 'HI'),
@@ -99,9 +108,11 @@ def main(argv=None):
         v = getattr(a, name)
         if v is not None and not v >= 0: ap.error(f"--{name.replace('_', '-')} must be >= 0, got {v}")
         if v is not None and name in ('adv_weight', 'feat_weight') and not a.gan: ap.error(f"--{name.replace('_', '-')} only applies with --gan")
-    for name in ('mel_eps', 'lin_eps'):
+    for name in ('mel_eps', 'lin_eps', 'level_norm', 'level_floor'):
         v = getattr(a, name)
         if v is not None and not v > 0: ap.error(f"--{name.replace('_', '-')} must be positive, got {v}")
+    if a.level_floor is not None and not a.level_norm: ap.error('--level-floor only applies with --level-norm')
+    if a.crop_min_rms is not None and not a.crop_min_rms >= 0: ap.error(f'--crop-min-rms must be >= 0, got {a.crop_min_rms}')
     if a.lin_eps is not None and not a.lin_weight: ap.error('--lin-eps only applies with --lin-weight')
     if a.decoder_only and a.init is None: ap.error('--decoder-only fine-tunes a trained codec: give --init')
     init = None if a.init is None else (weights_dir()/'mini_codec.safetensors' if a.init == 'shipped' else Path(a.init))
@@ -110,7 +121,8 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     from codectok.codec_train import train_mini_codec, TrainConfig, training_waveforms, synthetic_notes
     opts = dict(lr=a.lr, warmup_steps=a.warmup, adv_weight=a.adv_weight, feat_weight=a.feat_weight, lin_weight=a.lin_weight,
-                sc_weight=a.sc_weight, mel_eps=a.mel_eps, lin_eps=a.lin_eps)
+                sc_weight=a.sc_weight, mel_eps=a.mel_eps, lin_eps=a.lin_eps, level_norm=a.level_norm,
+                level_floor=a.level_floor, crop_min_rms=a.crop_min_rms)
     kw = dict(discriminator=a.gan, train_encoder=not a.decoder_only) | {k: v for k, v in opts.items() if v is not None}
     train_wavs, balance = balanced_training_waveforms() if a.balance_registers else (None, None)
     if a.tones:   # pitches between the semitones, so the decoder cannot get by with a fixed set of frequencies
@@ -123,8 +135,9 @@ def main(argv=None):
     card = dict(model=json.loads((out/'mini_codec.json').read_text()),
                 init=str(init) if init else 'scratch', steps_done=ev['steps'], schedule_steps=a.steps,
                 recipe=dict(lr=cfg.lr, warmup_steps=cfg.warmup_steps, discriminator=cfg.discriminator, batch=cfg.batch_size,
-                            train_encoder=cfg.train_encoder, mel_eps=cfg.mel_eps,
+                            train_encoder=cfg.train_encoder, mel_eps=cfg.mel_eps, crop_min_rms=cfg.crop_min_rms,
                             **({'lin_weight': cfg.lin_weight, 'lin_n_ffts': cfg.lin_n_ffts, 'lin_eps': cfg.lin_eps} if cfg.lin_weight else {}),
+                            **({'level_norm_rms': cfg.level_norm, 'level_floor': cfg.level_floor} if cfg.level_norm else {}),
                             **({'sc_weight': cfg.sc_weight, 'sc_n_ffts': cfg.sc_n_ffts} if cfg.sc_weight else {}),
                             **({'continuous_pitch_tones': f'{a.tones} x 1 s, MIDI {lo:g}-{hi:g}'} if a.tones else {}),
                             **({'register_balance': {k: f'{n} notes x {r}' for k, (n, r) in balance.items()}} if balance else {}),

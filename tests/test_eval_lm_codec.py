@@ -37,3 +37,19 @@ def test_a_codec_with_other_tokens_is_refused(tmp_path):
         eval_lm.decoding_codec(tmp_path/'missing.safetensors', weights_dir(), _refuse)
     with pytest.raises(ValueError, match='card'):
         eval_lm.decoding_codec(_variant(tmp_path, 'dec2', 'decoder.'), tmp_path, _refuse)   # no lm.card.json there
+
+
+def test_ceiling_only_takes_a_codec_with_other_tokens(tmp_path):
+    path = _variant(tmp_path, 'enc2', 'encoder.')
+    codec, tag = eval_lm.decoding_codec(path, weights_dir(), _refuse, same_tokens=False)
+    _, bundled_tag = eval_lm.decoding_codec(None, weights_dir(), _refuse)
+    assert tag != bundled_tag and codec.n_q == 8                       # new tokens, and still loaded
+    with pytest.raises(ValueError, match='existing mini codec'):      # a missing file is still refused
+        eval_lm.decoding_codec(tmp_path/'missing.safetensors', weights_dir(), _refuse, same_tokens=False)
+
+
+def test_ceiling_only_refuses_guidance_before_any_work(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sys, 'argv', ['eval_lm.py', '--ceiling-only', '--cfg-scales', '2', '--out', str(tmp_path/'o')])
+    with pytest.raises(SystemExit) as e: eval_lm.main()
+    assert e.value.code == 2 and 'takes no --cfg-scales' in capsys.readouterr().err
+    assert not (tmp_path/'o').exists()

@@ -32,6 +32,9 @@ def _recipe(monkeypatch, tmp_path, args, wavs=None) -> dict:
                                         (['--sc-weight', '-1'], '--sc-weight must be >= 0'),
                                         (['--tones', '-3'], '--tones must be >= 0'),
                                         (['--mel-eps', '0'], '--mel-eps must be positive'),
+                                        (['--level-norm', '0'], '--level-norm must be positive'),
+                                        (['--level-floor', '1e-4'], '--level-floor only applies with --level-norm'),
+                                        (['--crop-min-rms', '-1'], '--crop-min-rms must be >= 0'),
                                         (['--lin-weight', '1', '--lin-eps', '-0.0001'], '--lin-eps must be positive'),
                                         (['--lin-eps', '1e-4'], '--lin-eps only applies with --lin-weight'),
                                         (['--tones', '5', '--tone-range', '60', '40'], '--tone-range must be two MIDI pitches'),
@@ -101,3 +104,11 @@ def test_lin_eps_sets_what_the_linear_loss_hears():
     y = x + 1e-4 * torch.sin(2 * torch.pi * 75 * t)[None, None]      # a buzz 74 dB under the note
     hi, lo = (recon_losses(x, y, 24_000, TrainConfig(lin_weight=1, lin_eps=e))['lin'].item() for e in (1e-3, 1e-6))
     assert lo > 3 * hi, (hi, lo)                                    # a lower floor makes the quiet buzz cost more
+
+
+def test_level_norm_reaches_the_training_config(tmp_path, monkeypatch):
+    seen = _recipe(monkeypatch, tmp_path, ['--level-norm', '0.05'])
+    assert seen['level_norm'] == 0.05
+    assert 'level_norm' not in _recipe(monkeypatch, tmp_path, [])     # off unless asked for
+    seen = _recipe(monkeypatch, tmp_path, ['--level-norm', '0.1', '--level-floor', '1e-4', '--crop-min-rms', '1e-5'])
+    assert (seen['level_floor'], seen['crop_min_rms']) == (1e-4, 1e-5)
