@@ -173,13 +173,14 @@ def decoding_codec(path, lm_dir:Path, error, same_tokens:bool=True):
     from codectok.codec import EncodecCodec
     if Path(path).suffix != '.safetensors' or not Path(path).exists():
         error(f"--codec-weights must be an existing mini codec .safetensors, got {path!r}")
-    if not same_tokens: return EncodecCodec(load_codec_weights(path, fuse=True), n_q=8, name='mini'), codec_tag(path)
-    card = lm_dir/'lm.card.json'
-    if not card.exists(): error(f"no {card}: without the LM's card there is no telling which codec's tokens it was trained on")
-    tag, data = codec_tag(path), json.loads(card.read_text())['data']
-    if f"codec {tag}" not in data:
-        error(f"the codec at {path} makes other tokens (codec_tag {tag}) than the LM in {lm_dir} was trained on ({data}); "
-              f"only a decoder-only retrain of that codec can decode this LM's tokens.")
+    tag = codec_tag(path)
+    if same_tokens:
+        card = lm_dir/'lm.card.json'
+        if not card.exists(): error(f"no {card}: without the LM's card there is no telling which codec's tokens it was trained on")
+        data = json.loads(card.read_text())['data']
+        if f"codec {tag}" not in data:
+            error(f"the codec at {path} makes other tokens (codec_tag {tag}) than the LM in {lm_dir} was trained on ({data}); "
+                  f"only a decoder-only retrain of that codec can decode this LM's tokens.")
     return EncodecCodec(load_codec_weights(path, fuse=True), n_q=8, name='mini'), tag
 
 
