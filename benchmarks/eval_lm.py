@@ -27,6 +27,9 @@ decoder-only retrain does (`train_codec.py --decoder-only`); any other codec is 
 
 `--silence-gate DB` passes every decoded waveform (ceiling and continuations) through `codectok.codec.silence_gate`.
 
+`--top-k K` / `--top-p P` sample every continuation with that filter after the temperature (MusicGen's default is top-k
+250): does cutting the tail of each codebook's distribution keep the pitch?
+
 `--ceiling-only` measures only the two reference rows (no LM runs), so `--codec-weights` may then be any mini codec, a
 candidate with new tokens included: how much of the pitch bar a continuation could reach on that codec, before the LM
 is retrained on it. Writes eval_lm_ceiling.json / .md.
@@ -42,7 +45,7 @@ from codectok.codec import get_codec, median_f0, midi_to_hz
 from codectok.data import render_nsynth_mini, NSynthDataset
 from codectok.gpt import load_codec_lm
 from codectok.prompting import load_conditioner
-from codectok.sampling import generate_audio
+from codectok.sampling import generate_audio, check_sampling
 from _common import by_register, register_table, load_codec_weights, add_silence_gate_flag, gate_decoder_
 
 PROMPT_S, TOTAL_S = 1.0, 4.0
@@ -97,14 +100,19 @@ def main():
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'))
     ap.add_argument('--cfg-scales', type=float, nargs='+', default=None, help='run the guidance sweep instead (see above)')
     ap.add_argument('--cfg-temperature', type=float, default=0.7)
+    ap.add_argument('--top-k', type=int, default=None, help='sample every continuation with top-k filtering (1..1024)')
+    ap.add_argument('--top-p', type=float, default=None, help='... and/or nucleus filtering, in (0, 1]')
     ap.add_argument('--weights', default=None, help='folder with lm.safetensors + lm_conditioner.safetensors (default: the bundled ones)')
     ap.add_argument('--codec-weights', default=None, help='decode with this mini codec .safetensors (same tokens as the LM\'s; default: bundled)')
     add_silence_gate_flag(ap)
     ap.add_argument('--ceiling-only', action='store_true', help='only the reference rows (any --codec-weights; see above)')
     a = ap.parse_args()
     if a.ceiling_only and a.cfg_scales is not None: ap.error("--ceiling-only runs no LM: it takes no --cfg-scales")
+    if a.ceiling_only and (a.top_k, a.top_p) != (None, None): ap.error("--ceiling-only runs no LM: it takes no --top-k / --top-p")
     if a.cfg_scales is not None and any(not g > 0 for g in a.cfg_scales):
         ap.error(f"--cfg-scales must be positive, got {a.cfg_scales}")
+    try: check_sampling(1.0, a.top_k, a.top_p, 1024)      # the bundled LM's codebook size
+    except ValueError as e: ap.error(str(e))
     torch.set_num_threads(a.threads)
     wd = Path(a.weights) if a.weights else weights_dir()
     codec, tag = decoding_codec(a.codec_weights, wd, ap.error, same_tokens=not a.ceiling_only)
@@ -113,7 +121,8 @@ def main():
     notes = held_out_notes(a.n_notes, sr)
     res = dict(n_notes=len(notes), prompt_seconds=PROMPT_S, seconds=TOTAL_S, threads=a.threads,
                machine=f"{platform.machine()}, torch {torch.__version__}", lm_weights=a.weights or 'bundled',
-               codec_weights=a.codec_weights or 'bundled', codec_tag=tag, silence_gate_db=a.silence_gate, pitch_following={})
+               codec_weights=a.codec_weights or 'bundled', codec_tag=tag, silence_gate_db=a.silence_gate, top_k=a.top_k,
+               top_p=a.top_p, pitch_following={})
     prompts, refs = [], {ORIGINAL: [], CEILING: []}
     for wav, pitch, fam in notes:
         x, n = wav[None, None], int(PROMPT_S * sr)
@@ -137,7 +146,7 @@ def main():
         for i, (p, est, fam, pitch, _) in enumerate(prompts):
             with torch.no_grad(): pre = cond.prefix(est, fam)
             wav, _ = generate_audio(lm, codec, seconds=TOTAL_S, prompt_wav=p[None, None], prefix=pre, temperature=T,
-                                    cfg_scale=cfg, seed=i, progress=False)
+                                    top_k=a.top_k, top_p=a.top_p, cfg_scale=cfg, seed=i, progress=False)
             f0s.append(median_f0(wav[0, 0, len(p):], sr))
         return f0s
 
@@ -194,8 +203,10 @@ def pitch_table(res, first:str, key:str) -> list:
 
 
 def codec_line(res) -> list:
-    "An extra header line when the audio was decoded by a codec other than the bundled one."
+    "Extra header lines: the silence gate, the sampling filter, a codec other than the bundled one (where each applies)."
     gate = [] if res.get('silence_gate_db') is None else [f"Decoded audio passed through `silence_gate` at {res['silence_gate_db']:g} dBFS."]
+    filt = ', '.join(f"{k}={res[k]:g}" for k in ('top_k', 'top_p') if res.get(k) is not None)
+    if filt: gate.append(f"Continuations sampled with {filt} (after the temperature).")
     return gate + ([] if res['codec_weights'] == 'bundled' else
                    [f"Decoded with the mini codec at `{res['codec_weights']}` (codec_tag {res['codec_tag']})."])
 

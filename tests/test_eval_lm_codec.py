@@ -53,3 +53,24 @@ def test_ceiling_only_refuses_guidance_before_any_work(monkeypatch, capsys, tmp_
     with pytest.raises(SystemExit) as e: eval_lm.main()
     assert e.value.code == 2 and 'takes no --cfg-scales' in capsys.readouterr().err
     assert not (tmp_path/'o').exists()
+    monkeypatch.setattr(sys, 'argv', ['eval_lm.py', '--ceiling-only', '--top-k', '250', '--out', str(tmp_path/'o')])
+    with pytest.raises(SystemExit) as e: eval_lm.main()
+    assert e.value.code == 2 and 'takes no --top-k' in capsys.readouterr().err
+    assert not (tmp_path/'o').exists()
+
+
+@pytest.mark.parametrize('flag, value, msg', [('--top-k', '0', 'top_k must be'), ('--top-k', '2000', 'exceeds the vocabulary'),
+                                              ('--top-p', '0', 'top_p must be'), ('--top-p', '1.5', 'top_p must be')])
+def test_bad_sampling_filters_are_refused_before_any_work(monkeypatch, capsys, tmp_path, flag, value, msg):
+    monkeypatch.setattr(sys, 'argv', ['eval_lm.py', flag, value, '--out', str(tmp_path/'o')])
+    with pytest.raises(SystemExit) as e: eval_lm.main()
+    assert e.value.code == 2 and msg in capsys.readouterr().err
+    assert not (tmp_path/'o').exists()
+
+
+def test_the_header_names_the_sampling_filter():
+    base = dict(codec_weights='bundled', silence_gate_db=None)
+    assert eval_lm.codec_line(base | dict(top_k=None, top_p=None)) == []
+    assert eval_lm.codec_line(base | dict(top_k=250, top_p=None)) == ["Continuations sampled with top_k=250 (after the temperature)."]
+    assert eval_lm.codec_line(base | dict(top_k=None, top_p=0.9)) == ["Continuations sampled with top_p=0.9 (after the temperature)."]
+    assert eval_lm.codec_line(dict(codec_weights='bundled')) == []     # results written before the flags existed
