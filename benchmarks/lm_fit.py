@@ -3,8 +3,9 @@
 
 Each LM (a folder with lm.safetensors + lm_conditioner.safetensors, trained on the bundled codec's tokens) is scored
 in eval mode (no dropout) with its label prefix on the first 150 frames of each note, as `train_bundled.py lm`
-trains it: --n-train train notes spread evenly over the split, and the whole valid and test splits. A warm restart that lowers the
-train figure while the held-out ones rise is fitting its 2,290 training notes, not learning more about notes.
+trains it: --n-train train notes spread evenly over the split, and the whole valid and test splits. A warm restart
+that lowers the train figure while the held-out ones rise is fitting its 2,290 training notes, not learning more
+about notes.
 
 Usage: python benchmarks/lm_fit.py [--weights DIR ...] [--n-train 300] [--out benchmarks/results/lm_fit]
 (default: the bundled LM only). Writes lm_fit.json and lm_fit.md.

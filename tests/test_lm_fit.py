@@ -1,5 +1,5 @@
 "Checks on benchmarks/lm_fit.py: the per-split cross-entropy and the refusal of folders without an LM."
-import sys
+import math, sys
 from pathlib import Path
 import pytest, torch
 
@@ -28,7 +28,7 @@ def test_split_ce_scores_each_split_on_its_own_notes():
     with torch.no_grad():
         want = float(lm_loss(lm, a['notes'][[0, 4], :, :150], cond(a['labels'][[0, 4]])))
     assert two == pytest.approx(want, abs=1e-6)
-    assert 4 < ce['test'] < 12                                          # random codes: far above the LM's ~4 nats
+    assert math.log(1024) < ce['test'] < 15     # random codes: worse than a uniform guess for a trained LM (~4 nats on notes)
 
 
 def test_a_folder_without_an_lm_is_refused_before_any_work(monkeypatch, capsys, tmp_path):
