@@ -1,6 +1,7 @@
 """What the benchmark scripts share: their common flags, a description of the machine, and writing results.
 
 Each script runs as `python benchmarks/<name>.py`, so this folder is on `sys.path` and `from _common import ...` works.
+The research probes in `research/` put this folder on `sys.path` and import it too.
 """
 import argparse, json, platform
 from pathlib import Path
@@ -65,28 +66,6 @@ def register_table(rows:dict) -> list:
     head = '| source | ' + ' | '.join(f"{r['register']} (MIDI {r['midi'][0]}-{r['midi'][1]})" for r in regs) + ' |'
     return [head, '|---' * (len(regs) + 1) + '|'] + [
         f"| {name} | " + ' | '.join(f"{r['within_50_cents']}/{r['n_voiced']}" for r in rs) + ' |' for name, rs in rows.items()]
-
-
-def codec_probe_parser(doc:str, n_notes:int, out) -> argparse.ArgumentParser:
-    "The flags of the scripts that put several mini codecs side by side on held-out notes: --n-notes, --weights, --threads, --out."
-    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--n-notes', type=int, default=n_notes)
-    ap.add_argument('--weights', nargs='+', default=['shipped'], help="'shipped' or mini codec .safetensors paths, each optionally LABEL=PATH")
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--out', default=str(out))
-    return ap
-
-
-def probe_codecs(ap:argparse.ArgumentParser, fuse:bool=False):
-    "Parse `codec_probe_parser` flags, check them, set the threads; returns (args, [(label, EncodecCodec at 8 codebooks)])."
-    a = ap.parse_args()
-    if a.n_notes < 1: ap.error(f"--n-notes must be >= 1, got {a.n_notes}")
-    torch.set_num_threads(a.threads)
-    from codectok.codec import EncodecCodec
-    def load(w):
-        label, path = w.split('=', 1) if '=' in w else (w, w)
-        return label, EncodecCodec(load_codec_weights(None if path == 'shipped' else path, fuse=fuse), n_q=8)
-    return a, [load(w) for w in a.weights]
 
 
 def add_silence_gate_flag(ap:argparse.ArgumentParser) -> None:

@@ -55,7 +55,7 @@ def bench_cache(model, repeats, sync):
     equal = bool(torch.equal(a, b))
     med, raw = median_interleaved({'cached': lambda: generate(model, FRAMES, seed=0, progress=False),
                                    'full_recompute': lambda: generate_nocache(model, FRAMES, seed=0)}, repeats, sync)
-    return dict(frames=FRAMES, steps=FRAMES + model.config.n_q - 1, equal_outputs=equal, seconds=med, runs=raw,
+    return dict(frames=FRAMES, steps=len(model.pattern(FRAMES)), equal_outputs=equal, seconds=med, runs=raw,
                 speedup=med['full_recompute'] / med['cached'])
 
 

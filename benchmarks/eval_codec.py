@@ -58,7 +58,7 @@ def main():
     cents = ev.pop('pitch_cents')
     if pitches:
         ev['pitch_by_register'] = by_register(cents, pitches)
-        # per note, for paired comparisons of two codecs on the same notes (benchmarks/compare_codecs.py)
+        # per note, for paired comparisons of two codecs on the same notes (research/compare_codecs.py)
         ev['per_note'] = dict(pitch=pitches, kept=[None if c != c else bool(abs(c) < 50) for c in cents])
         # the encoder and decoder alone, no quantizer: same notes, same first seconds
         n = int(a.seconds * codec.sample_rate)

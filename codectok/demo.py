@@ -12,10 +12,11 @@ from tqdm.auto import tqdm
 from .core import *
 from .vq import CODEC_PRESETS
 from .codec import get_codec, multiscale_mel_distance, pitch_cents_error
-from .patterns import apply_delay, revert_delay
-from .gpt import CodecLM, load_codec_lm
+from .gpt import CodecLM, CodecLMConfig, load_codec_lm
 from .prompting import LabelConditioner, load_conditioner
-from .vamp import MaskGIT, load_maskgit, vamp_chain, mask_bitrate
+from .maskgit import MaskGIT, load_maskgit
+from .masks import mask_bitrate
+from .vamp import vamp_chain
 from torch import Tensor
 
 # %% auto #0
@@ -76,7 +77,7 @@ def save_debug_models(folder, # where to write lm*.safetensors and maskgit_*.{sa
     "Tiny random models with the bundled names and shapes (K=8, N=1024; MaskGIT N_c=4): for tests, not for listening."
     from codectok.gpt import CodecLMConfig, save_codec_lm
     from codectok.prompting import save_conditioner
-    from codectok.vamp import MaskGITConfig, save_maskgit
+    from codectok.maskgit import MaskGITConfig, save_maskgit
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     lm = CodecLM(CodecLMConfig(n_q=8, codebook_size=1024, n_embd=32, n_layer=1, n_head=2, n_positions=128, cond_dropout=0.1))
@@ -180,7 +181,7 @@ def vamp_mask(codes:Tensor, # (B, K, T) codes of the input
               beat:bool=False, wav=None, sr:int|None=None, # `beat` needs the audio
              ) -> Tensor: # (B, K, T) bool, True = generate
     "The `mask_and` of the recipes given (chapter 10's `design_mask`, plus beats): each adds the tokens it keeps."
-    from codectok.vamp import design_mask, beat_mask, mask_and
+    from codectok.masks import design_mask, beat_mask, mask_and
     _check_vamp_args(periodic, width, compress, inpaint, beat, codes.shape[1])
     m = design_mask(codes.shape, frame_rate, period=int(periodic or 0), width=int(width), n_kept=int(compress or 0),
                     prefix_s=inpaint or 0., suffix_s=inpaint or 0.)
@@ -232,11 +233,16 @@ def _save_clip(out:Path, fn:str, x, sr:int) -> str:
     save_audio(out/fn, np.clip(as_numpy_audio(x), -1, 1), sr); return fn
 
 # %% ../nbs/11_demo.ipynb #2be5c48c
-def _lm_part(out:Path, codec, lm_path, notes, prompt_wav, gen_seconds:float, seed:int, verbose:bool):
+def _load_lm(lm_path):
+    "-> ((lm, conditioner), None), or (None, why) when there is no LM file."
+    try: return bundled_lm(lm_path), None
+    except FileNotFoundError as e: return None, str(e)
+
+def _lm_part(out:Path, codec, loaded, notes, prompt_wav, gen_seconds:float, seed:int, verbose:bool):
     "Label-conditioned variations (two per demo note's label) and a continuation of the start of the first note."
     from codectok.data import gm_family
-    try: lm, cond = bundled_lm(lm_path)
-    except FileNotFoundError as e: return dict(skipped=str(e)), [], []
+    if loaded[1]: return dict(skipped=loaded[1]), [], []
+    lm, cond = loaded[0]
     sr, c = codec.sample_rate, lm.config
     cfg = 3.0 if c.cond_dropout > 0 else None               # guidance needs a model trained with cond_dropout
     fig = dict(model=f"CodecLM K={c.n_q} N={c.codebook_size} D={c.n_embd} L={c.n_layer}, "
@@ -301,23 +307,25 @@ def run_demo(out_dir='demo_out', # folder for the WAVs and the HTML page
              gen_seconds:float=2.0, # seconds per generated clip (the bundled LM is trained on 2 s)
              vamp_steps:int=24, # MaskGIT decoding passes
             ) -> dict:
-    "Render → tokenize → delay pattern → decode for `notes`, then LM generation and MaskGIT vamping; writes WAVs, PNGs, JSON and `index.html`."
+    "Render → tokenize → the LM's codebook pattern → decode for `notes`, then LM generation and MaskGIT vamping; writes WAVs, PNGs, JSON and `index.html`."
     from codectok.data import render_note
     set_seed(seed); t_start = time.perf_counter()
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     codec = get_codec(n_q=max(n_qs))
     sr, figures, rows, players = codec.sample_rate, {'codec': repr(codec), 'notes': []}, [], []
-    t_codec = 0.0
+    t_codec, loaded = 0.0, _load_lm(lm_path)
+    lm_config = loaded[0][0].config if loaded[0] else CodecLMConfig(n_q=max(n_qs))   # the LM's pattern (else MusicGen's delay)
+    figures['pattern'] = lm_config.pattern
     for program, pitch, label in tqdm(notes, desc='demo: codec', disable=not verbose):
         wav = torch.from_numpy(render_note(program, pitch))
         if seconds: wav = wav[:int(seconds * sr)]
         t0 = time.perf_counter(); codes = codec.set_n_q(max(n_qs)).encode(wav); t_codec += time.perf_counter() - t0
         t0 = time.perf_counter(); codec.decode(codes); t_codec += time.perf_counter() - t0     # one full-bitrate decode, timed
-        seq = apply_delay(codes, pad_id=codec.codebook_size)             # (1, K, T + K - 1)
-        exact = bool(torch.equal(revert_delay(seq), codes))
+        pat = lm_config.make_pattern(codes.shape[-1])                     # (K, S) layout the LM reads
+        exact = bool(torch.equal(pat.revert(pat.build(codes, codec.codebook_size)[0]), codes))
         stem = f'{program:03d}-{pitch:03d}'
         _save_clip(out, f'{stem}_original.wav', wav, sr)
-        note = dict(label=label, program=program, pitch=pitch, frames=codes.shape[-1], delay_round_trip_exact=exact, n_q={})
+        note = dict(label=label, program=program, pitch=pitch, frames=codes.shape[-1], pattern_round_trip_exact=exact, n_q={})
         clips, files = [('original', wav.numpy())], [('original', f'{stem}_original.wav', None)]
         for k in n_qs:
             y = codec.set_n_q(k).decode(codes[:, :k], length=len(wav))[0, 0]
@@ -332,7 +340,7 @@ def run_demo(out_dir='demo_out', # folder for the WAVs and the HTML page
     figures['codec_real_time_factor'] = round(t_codec / audio_seconds, 4)   # (encode + decode at full n_q) time / audio time
     figures['bitrates_kbps'] = {name: round(s.bitrate() / 1000, 3) for name, s in CODEC_PRESETS.items()}
     first = render_note(*notes[0][:2])
-    figures['lm'], lm_players, gen_rows = _lm_part(out, codec, lm_path, notes, first, gen_seconds, seed, verbose)
+    figures['lm'], lm_players, gen_rows = _lm_part(out, codec, loaded, notes, first, gen_seconds, seed, verbose)
     figures['vamp'], vamp_players, vamp_rows = _vamp_part(out, codec, maskgit_dir, seconds, vamp_steps, seed, verbose)
     players += lm_players + vamp_players; gen_rows += vamp_rows
     images = ['spectrograms.png'] + (['generated.png'] if gen_rows else [])
@@ -348,7 +356,7 @@ def run_demo(out_dir='demo_out', # folder for the WAVs and the HTML page
 def _print_summary(figures:dict, out:Path):
     print(f"codec: {figures['codec']}")
     for n in figures['notes']:
-        print(f"  {n['label']:<28} delay round trip exact: {n['delay_round_trip_exact']}  " +
+        print(f"  {n['label']:<28} {figures['pattern']} round trip exact: {n['pattern_round_trip_exact']}  " +
               '  '.join(f"{k}q {v['kbps']:g} kbps mel {v['mel_distance']:.3f}" for k, v in n['n_q'].items()))
     print(f"codec encode+decode real-time factor: {figures['codec_real_time_factor']:.3f} "
           f"({1 / max(figures['codec_real_time_factor'], 1e-9):.0f}x faster than real time)")

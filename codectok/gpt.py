@@ -16,7 +16,8 @@ from fastcore.basics import patch
 from transformers import GPT2Config, GPT2Model
 import lightning as L
 from .core import cache_dir, set_seed, atomic_write
-from .patterns import apply_delay, delay_mask, revert_delay
+from functools import lru_cache
+from .patterns import Pattern, PATTERNS, get_pattern, apply_delay, delay_mask, revert_delay
 
 # %% auto #0
 __all__ = ['CodecLMConfig', 'debug_config', 'offset_codes', 'CodecLM', 'gpt2_forward', 'codec_lm_loss', 'save_codec_lm',
@@ -31,7 +32,9 @@ class CodecLMConfig:
     n_embd: int = 256            # D: transformer width
     n_layer: int = 4             # transformer blocks
     n_head: int = 4              # attention heads (n_embd must be divisible by n_head)
-    n_positions: int = 1024      # longest input: prefix vectors + 1 (BOS) + delayed steps - 1
+    n_positions: int = 1024      # longest input: prefix vectors + 1 (BOS) + pattern steps - 1
+    pattern: str = 'delay'       # codebook pattern (chapter 06): parallel, delay, partial_delay, valle or flattening
+    delays: tuple|None = None    # pattern='delay' only: the K per-codebook delays (None: MusicGen's 0, 1, ..., K-1)
     dropout: float = 0.0         # residual, embedding and attention dropout inside GPT-2
     cond_dim: int|None = None    # width of an external conditioning vector (None: no conditioning vector)
     cond_dropout: float = 0.0    # training-time probability of replacing the prefix by the learned null prefix (CFG)
@@ -46,9 +49,23 @@ class CodecLMConfig:
             raise ValueError(f"cond_dim must be None or a positive int, got {self.cond_dim!r}.")
         for f in ('dropout', 'cond_dropout'):
             if not 0.0 <= getattr(self, f) < 1.0: raise ValueError(f"{f} must be in [0, 1), got {getattr(self, f)!r}.")
+        if self.pattern not in PATTERNS: raise ValueError(f"pattern must be one of {list(PATTERNS)}, got {self.pattern!r}.")
+        if self.delays is not None:
+            if self.pattern != 'delay': raise ValueError(f"delays only apply to pattern='delay', not {self.pattern!r}.")
+            d = tuple(self.delays)   # JSON gives a list
+            if len(d) != self.n_q or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in d):
+                raise ValueError(f"delays must be {self.n_q} non-negative ints (one per codebook), got {self.delays!r}.")
+            self.delays = d
 
     @property
     def vocab_per_codebook(self) -> int: return self.codebook_size + 1   # N real codes + the special id
+
+    def make_pattern(self, n_frames:int) -> Pattern:
+        "This config's codebook pattern laid over `n_frames` frames (built once per length, then cached)."
+        return _pattern(self.pattern, self.n_q, n_frames, self.delays)
+
+@lru_cache(maxsize=64)
+def _pattern(name, K, T, delays): return get_pattern(name, K, T, **({} if delays is None else dict(delays=list(delays))))
 
 def debug_config(**kwargs) -> CodecLMConfig:
     "A tiny config for tests: K=4 codebooks of N=16 codes, width 32, 2 layers, 2 heads."
@@ -80,7 +97,7 @@ def offset_codes(codes:Tensor, # (B, K, S) ids in [0, N], N = codebook_size is t
 
 # %% ../nbs/07_gpt.ipynb #b13f27f0
 class CodecLM(nn.Module):
-    "GPT-2 over delayed codec tokens: summed codebook embeddings in, K per-codebook distributions out."
+    "GPT-2 over codec tokens laid out by a codebook pattern: summed codebook embeddings in, K distributions out."
     def __init__(self, config:CodecLMConfig):
         super().__init__()
         if not isinstance(config, CodecLMConfig): raise ValueError(f"config must be a CodecLMConfig, got {type(config).__name__}.")
@@ -104,6 +121,10 @@ class CodecLM(nn.Module):
 
     @property
     def device(self) -> torch.device: return self.emb.weight.device
+
+    def pattern(self, n_frames:int) -> Pattern:
+        "The codebook pattern of this model (`config.pattern`) laid over `n_frames` frames."
+        return self.config.make_pattern(n_frames)
 
     def embed_codes(self, seq:Tensor) -> Tensor:
         "(B, K, S) ids -> (B, S, D): look up the K rows of every step and sum them."
@@ -227,6 +248,17 @@ def codec_lm_loss(logits:Tensor, # (B, S, K, V) from `CodecLM`
     n_k = m.sum((0, 2))                                               # (K,) real slots per codebook
     return dict(loss=ce.sum() / m.sum(), ce=ce.sum((0, 2)) / n_k.clamp(min=1))
 
+# %% ../nbs/07_gpt.ipynb #8e579143
+@patch
+def loss(self:CodecLM, codes:Tensor, # (B, K, T) raw codes in [0, N)
+         prefix:Tensor|None=None, # conditioning prefix, as for `forward`
+        ) -> dict: # {'loss': scalar, 'ce': (K,) per-codebook CE over the T frames}
+    "Masked CE of `codes` under the model's pattern: `build` -> teacher-forced forward -> `codec_lm_loss`."
+    c = self.config
+    _check_seq(codes, c.n_q, c.codebook_size, 'codes', special=False)   # raw codes: no special ids allowed
+    seq, mask = self.pattern(codes.shape[2]).build(codes, c.codebook_size)   # (B, K, S), (K, S)
+    return codec_lm_loss(self(seq, prefix), seq, mask)
+
 # %% ../nbs/07_gpt.ipynb #8ed987b6
 def save_codec_lm(model, # a `CodecLM` (or a `CodecLMModule`, whose `.model` is saved)
                   path, # destination `.safetensors` file
@@ -277,7 +309,7 @@ def _unpack_batch(batch):
     raise ValueError(f"a batch must be codes, (codes,), (codes, cond) or {{'codes':..., 'cond':...}}, got {type(batch).__name__}.")
 
 class CodecLMModule(L.LightningModule):
-    "Lightning wrapper: delay pattern inside, masked CE, AdamW + warmup/cosine schedule."
+    "Lightning wrapper: the model's pattern inside (`CodecLM.loss`), AdamW + warmup/cosine schedule."
     def __init__(self, config:CodecLMConfig|dict|None=None, # the model config (a dict when restored from a checkpoint)
                  lr:float=1e-3, weight_decay:float=0.1, betas:tuple=(0.9, 0.95),
                  warmup_steps:int=100, max_steps:int=10_000, min_lr_ratio:float=0.1):
@@ -291,11 +323,7 @@ class CodecLMModule(L.LightningModule):
 
     def _loss(self, batch) -> dict:
         codes, cond = _unpack_batch(batch)
-        c = self.model.config
-        _check_seq(codes, c.n_q, c.codebook_size, 'codes', special=False)   # raw codes: no special ids allowed
-        seq = apply_delay(codes, c.codebook_size)                            # (B, K, S = T + K - 1)
-        mask = delay_mask(c.n_q, codes.shape[2], device=codes.device)         # (K, S)
-        return codec_lm_loss(self.model(seq, cond), seq, mask)
+        return self.model.loss(codes, cond)
 
     def training_step(self, batch, batch_idx):
         out = self._loss(batch)

@@ -16,7 +16,6 @@ import lightning as L
 from .codec import _mel_fb   # the cached mel filterbank of chapter 04
 from .core import cache_dir, weights_dir, atomic_write
 from .data import NSYNTH_FAMILIES, SAMPLE_RATE, FRAME_SAMPLES
-from .patterns import apply_delay, delay_mask
 from .gpt import CodecLM, CodecLMConfig, CodecLMModule, codec_lm_loss
 
 # %% auto #0
@@ -431,9 +430,8 @@ def train_conditioned_lm(codes:Tensor, # (n, K, T) raw codes
 def lm_loss(model:CodecLM, codes:Tensor, # (B, K, T) raw codes
             prefix:Tensor|None=None) -> float:
     "Mean masked CE (nats) of `model` on `codes` given `prefix` (eval mode, no condition dropout)."
-    seq = apply_delay(codes, model.config.codebook_size)
     was = model.training; model.eval()
-    with torch.no_grad(): out = codec_lm_loss(model(seq, prefix), seq, delay_mask(model.config.n_q, codes.shape[2], device=codes.device))
+    with torch.no_grad(): out = model.loss(codes, prefix)                         # through the model's pattern
     model.train(was)
     return out['loss'].item()
 

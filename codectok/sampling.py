@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 from transformers import TopKLogitsWarper, TopPLogitsWarper
 from transformers.cache_utils import Cache, DynamicLayer
-from .patterns import apply_delay, delay_mask, revert_delay
+from .patterns import Pattern, apply_delay, delay_mask, revert_delay
 from .prompting import guided_logits
 from .gpt import CodecLM
 
@@ -179,7 +179,7 @@ def _check_prompt(prompt_codes, K, N, n_frames):
 
 # %% ../nbs/09_sampling.ipynb #75177a5b
 def _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_scale, prompt_codes):
-    "Validate -> (B, prefix vectors (B', P, D) or None, seq (B, K, S) with the forced ids, forced (K, S) bool)."
+    "Validate -> (B, prefix (B', P, D) or None, seq (B, K, S) with the forced ids, forced (K, S) bool, the model's pattern)."
     _check_model(model)
     c = model.config; K, N, dev = c.n_q, c.codebook_size, model.device
     n_frames = _positive_int('n_frames', n_frames)
@@ -199,25 +199,24 @@ def _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_s
         if pre is None: raise ValueError("classifier-free guidance (cfg_scale) needs a prefix to guide with.")
         if c.cond_dropout == 0: raise ValueError("cfg_scale needs a model trained with cond_dropout > 0: its null prefix was never trained.")
         pre = torch.cat([pre, model.null_prefix(B, pre.shape[1]).to(pre.dtype)], 0)                   # (2B, P, D): cond, uncond
-    S = n_frames + K - 1
-    forced = ~delay_mask(K, n_frames, device=dev)                                                       # (K, S) pattern pads
-    seq = torch.full((B, K, S), N, dtype=torch.long, device=dev)
+    pat = model.pattern(n_frames)
+    t_index, mask, _ = pat.tables(dev)                                      # (K, S): frame of each slot, True where a code sits
+    forced = ~mask                                                          # the pattern's pads
+    seq = torch.full((B, K, pat.S), N, dtype=torch.long, device=dev)
     if prompt_codes is not None:
         T0 = prompt_codes.shape[2]
         known = torch.full((B, K, n_frames), N, dtype=torch.long, device=dev)
         known[:, :, :T0] = _batch_of(prompt_codes.to(dev).long(), 'prompt_codes', B)
-        seq = apply_delay(known, N)                                                                     # prompt in delayed layout
-        t = torch.arange(S, device=dev)[None] - torch.arange(K, device=dev)[:, None]                    # (K, S) frame of each slot
-        forced = forced | ((t >= 0) & (t < T0))
-    return B, pre, seq, forced
+        seq = pat.build(known, N)[0]                                        # the prompt in the pattern's layout
+        forced = forced | (mask & (t_index < T0))                           # and its slots kept
+    return B, pre, seq, forced, pat
 
 # %% ../nbs/09_sampling.ipynb #52e250e0
-def _prime(model, pre, steps, max_len:int):
+def _prime(model, pre, steps, max_len:int, pat:Pattern):
     "A fresh cache of `max_len` positions holding prefix + BOS + `steps` (B', K, L) -> (next logits (B', K, V), cache, length)."
-    K, N = model.config.n_q, model.config.codebook_size
-    B2, L = steps.shape[0], steps.shape[2]
-    pad = torch.arange(L, device=steps.device)[None] < torch.arange(K, device=steps.device)[:, None]   # (K, L): s' < k
-    local = steps.masked_fill(pad[None], N)               # a window starts like a fresh sequence: codebook k empty before step k
+    N, (B2, _, L) = model.config.codebook_size, steps.shape
+    fresh = pat.tables(steps.device)[1][:, :L]            # (K, L) where the first L steps of a sequence hold codes
+    local = steps.masked_fill(~fresh[None], N)            # a window starts like a fresh sequence (delay: codebook k empty before step k)
     x = model.embed_codes(torch.cat([model.bos(B2), local], 2))                                       # (B', 1+L, D)
     if pre is not None: x = torch.cat([pre.to(x.dtype), x], 1)                                       # (B', P+1+L, D)
     logits, cache = model._run(x, prealloc_cache(model, max_len), True)
@@ -244,9 +243,9 @@ def generate(model:CodecLM, n_frames:int, # T: frames in the result, prompt incl
              return_logits:bool=False, # also return the (B, S, K, N+1) logits used (NaN at steps not computed)
              fuse:bool|None=None, # use `fused_step` (default: when the backbone allows it)
             ) -> Tensor: # (B, K, n_frames) codes in [0, N)
-    "Sample codes autoregressively through a KV cache, one step per forward, obeying the delay pattern."
+    "Sample codes autoregressively through a KV cache, one step per forward, obeying the model's codebook pattern."
     from tqdm.auto import tqdm
-    B, pre, seq, forced = _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_scale, prompt_codes)
+    B, pre, seq, forced, pat = _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_scale, prompt_codes)
     c = model.config; K, N, S, dev = c.n_q, c.codebook_size, seq.shape[2], model.device
     P, rep = (0 if pre is None else pre.shape[1]), (1 if cfg_scale is None else 2)
     room = c.n_positions - P - 1                                         # steps that fit after prefix + BOS
@@ -265,7 +264,7 @@ def generate(model:CodecLM, n_frames:int, # T: frames in the result, prompt incl
     try:
         with torch.inference_mode():
             start = s0 - window if s0 > room else 0                      # a prompt longer than the cache: keep its end
-            logits, cache, length = _prime(model, pre, seq[:, :, start:s0].repeat(rep, 1, 1), min(c.n_positions, P + S - start))
+            logits, cache, length = _prime(model, pre, seq[:, :, start:s0].repeat(rep, 1, 1), min(c.n_positions, P + S - start), pat)
             for s in tqdm(range(s0, S), disable=not progress, desc='generate', leave=False):
                 lg = _guide(logits, B, cfg_scale)                                         # (B, K, N+1)
                 if out is not None: out[:, s] = lg
@@ -275,20 +274,20 @@ def generate(model:CodecLM, n_frames:int, # T: frames in the result, prompt incl
                 if s == S - 1: break
                 step = seq[:, :, s:s + 1] if rep == 1 else seq[:, :, s:s + 1].repeat(2, 1, 1)   # (B', K, 1)
                 if length == c.n_positions:                                               # full: restart from a window
-                    logits, cache, length = _prime(model, pre, seq[:, :, s + 1 - window:s + 1].repeat(rep, 1, 1), c.n_positions)
+                    logits, cache, length = _prime(model, pre, seq[:, :, s + 1 - window:s + 1].repeat(rep, 1, 1), c.n_positions, pat)
                 elif fuse: logits, length = fused_step(model, step, cache, length, fw), length + 1   # one step through the cache
                 else:
                     h, cache = model._run(model.emb(step + offs).sum(1), cache, True)     # the same, via GPT2Model.forward
                     logits, length = h[:, -1], length + 1
     finally: model.train(was_training)
-    codes = revert_delay(seq)
+    codes = pat.revert(seq)
     return (codes, out) if return_logits else codes
 
 # %% ../nbs/09_sampling.ipynb #70643b71
 def generate_nocache(model:CodecLM, n_frames:int, prefix=None, batch_size=None, temperature:float=1.0, top_k=None,
                      top_p=None, cfg_scale=None, seed=None, prompt_codes=None, return_logits:bool=False):
     "Reference sampler for tests and benchmarks: a full forward over all steps so far at every step (no cache, no window)."
-    B, pre, seq, forced = _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_scale, prompt_codes)
+    B, pre, seq, forced, pat = _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_scale, prompt_codes)
     N, S = model.config.codebook_size, seq.shape[2]
     g = None if seed is None else torch.Generator(model.device).manual_seed(int(seed))
     real, rep = ~forced, (1 if cfg_scale is None else 2)
@@ -301,7 +300,7 @@ def generate_nocache(model:CodecLM, n_frames:int, prefix=None, batch_size=None, 
             if real[:, s].any():
                 tok = sample_logits(lg[..., :N], temperature, top_k, top_p, g)
                 seq[:, :, s] = torch.where(real[:, s], tok, seq[:, :, s])
-    codes = revert_delay(seq)
+    codes = pat.revert(seq)
     return (codes, out) if return_logits else codes
 
 # %% ../nbs/09_sampling.ipynb #f979d685

@@ -9,7 +9,7 @@
 #       installs the wheels, renders NSynth-mini with every core, trains with scripts/train_codec.py for at most
 #       MINUTES on a STEPS-step schedule, and leaves mini_codec.{safetensors,json,card.json} and the log in $OUT/codec.
 #   back here:               python benchmarks/eval_codec.py --weights DIR/mini_codec.safetensors --out DIR
-#                            python benchmarks/probe_codec_latents.py --weights DIR/mini_codec.safetensors --out DIR
+#                            python research/probe_codec_latents.py --weights DIR/mini_codec.safetensors --out DIR
 #       (the held-out figures are measured here, on CPU, so device time goes to training alone).
 #
 # A call also sends every tracked file (58 MiB of the 64 MiB a call may carry, most of it the shipped weights), so

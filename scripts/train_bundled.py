@@ -112,10 +112,11 @@ LM_FRAMES = 150      # the first 2 s of every note: attack + sustain
 
 
 def lm_config(**kw):
+    "The bundled LM's config; `n_positions` fits prefix (2 vectors) + BOS + the pattern's steps for LM_FRAMES frames."
     from codectok.gpt import CodecLMConfig
-    K = 8
-    return CodecLMConfig(**(dict(n_q=K, codebook_size=1024, n_embd=256, n_layer=4, n_head=4,
-                                 n_positions=2 + 1 + LM_FRAMES + K - 1, dropout=0.1, cond_dropout=0.15) | kw))
+    base = dict(n_q=8, codebook_size=1024, n_embd=256, n_layer=4, n_head=4, dropout=0.1, cond_dropout=0.15) | kw
+    steps = CodecLMConfig(**base).make_pattern(LM_FRAMES).S
+    return CodecLMConfig(**(dict(n_positions=2 + 1 + steps) | base))
 
 
 def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int=0, init:bool=False,
@@ -162,7 +163,7 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
     n_params = sum(p.numel() for p in lm.parameters())
     _write_card(out/'lm.card.json', dict(
         model=f"CodecLM: GPT-2 backbone {cfg.n_layer} layers x {cfg.n_embd} wide, {cfg.n_head} heads, K={cfg.n_q} x "
-              f"(N+1)={cfg.vocab_per_codebook} embedding rows and heads, delay pattern; LabelConditioner prefix "
+              f"(N+1)={cfg.vocab_per_codebook} embedding rows and heads, {cfg.pattern} pattern; LabelConditioner prefix "
               f"(pitch, family: 2 vectors), condition dropout {cfg.cond_dropout} (CFG); {n_params / 1e6:.2f}M weights, fp16 on disk",
         data=f"NSynth-mini train notes ({len(codes)}), first {LM_FRAMES} frames (2 s) of mini-codec tokens (codec {tag})",
         steps=steps + (prev['steps'] if prev else 0), batch=batch_size, lr=lr,
@@ -180,13 +181,12 @@ def _unigram(codes, N) -> float:
 
 
 def _per_codebook_ce(lm, codes, cond, labels) -> list:
-    from codectok.gpt import apply_delay, delay_mask
-    seq = apply_delay(codes, lm.config.codebook_size)
-    m = delay_mask(lm.config.n_q, codes.shape[2])                                # (K, S) True where a real code sits
+    "Test CE per codebook (nats), through the LM's own pattern, in batches of 32 weighted by their size."
+    total = torch.zeros(lm.config.n_q)
     with torch.no_grad():
-        lg = torch.cat([lm(seq[i:i + 32], cond(labels[i:i + 32])) for i in range(0, len(seq), 32)])   # (B, S, K, V)
-    ce = torch.nn.functional.cross_entropy(lg.permute(0, 3, 2, 1), seq, reduction='none')        # (B, K, S)
-    return [float(ce[:, k][:, m[k]].mean()) for k in range(lm.config.n_q)]
+        for i in range(0, len(codes), 32):
+            total += lm.loss(codes[i:i + 32], cond(labels[i:i + 32]))['ce'] * len(codes[i:i + 32])
+    return (total / len(codes)).tolist()
 
 
 # ---------------------------------------------------------------- MaskGIT coarse + coarse-to-fine
@@ -194,14 +194,14 @@ MG_WINDOW, N_COARSE = 150, 4
 
 
 def mg_windows(split:dict) -> torch.Tensor:
-    from codectok.vamp import token_windows
+    from codectok.maskgit import token_windows
     notes = token_windows(list(split['notes']), MG_WINDOW, MG_WINDOW)             # 2 windows per 4 s note
     phrases = token_windows(split['phrases'], MG_WINDOW, MG_WINDOW // 3)
     return torch.cat([notes, phrases.repeat(3, 1, 1)])                               # phrases up-weighted: musical time structure
 
 
 def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, seed:int=0, dim:int=256, n_layer:int=4) -> dict:
-    from codectok.vamp import MaskGITConfig, MaskGIT, maskgit_step, fit_maskgit, save_maskgit
+    from codectok.maskgit import MaskGITConfig, MaskGIT, maskgit_step, fit_maskgit, save_maskgit
     set_seed(seed)
     tok = tokens()
     tr, va, te = (mg_windows(tok[s]) for s in SPLITS)
@@ -238,7 +238,7 @@ def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, see
 
 def _half_save_maskgit(model, path:Path):
     "save_maskgit, with float weights stored as fp16 (load_maskgit upcasts on load_state_dict)."
-    from codectok.vamp import save_maskgit
+    from codectok.maskgit import save_maskgit
     save_maskgit(copy.deepcopy(model).half(), path)
 
 
