@@ -37,7 +37,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['codectok', 'codectok.*']),
     include_package_data=True,
-    package_data={'codectok': ['weights/*.safetensors', 'weights/*.json']},
+    package_data={'codectok': ['weights/*.safetensors', 'weights/*.json', 'results/*.json']},
     install_requires=requirements,
     extras_require={'dev': dev_requirements,
                     'render': ['tinysoundfont'],

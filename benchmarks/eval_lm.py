@@ -44,7 +44,7 @@ from codectok.core import weights_dir, atomic_write
 from codectok.codec import get_codec, median_f0, midi_to_hz
 from codectok.data import render_nsynth_mini, NSynthDataset
 from codectok.gpt import load_codec_lm
-from codectok.prompting import load_conditioner
+from codectok.conditioning import load_conditioner
 from codectok.sampling import generate_audio, check_sampling
 from _common import by_register, register_table, load_codec_weights, add_silence_gate_flag, gate_decoder_
 

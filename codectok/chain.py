@@ -21,11 +21,12 @@ DEFAULT_SUBWORDS = {'football': ['foot#', '#ball']}
 
 def tokenize(text:str, # the sentence to split
              how:str='word', # 'word', 'subword' or 'char'
-             subwords:dict|None=None, # word -> list of pieces for how='subword' (default `DEFAULT_SUBWORDS`)
+             subwords:dict|None=None, # word -> pieces, for how='subword' (`DEFAULT_SUBWORDS`)
             ) -> list[str]:
     """Split `text` into tokens.
     `tokenize('I play football', 'subword') -> ['I', 'play', 'foot#', '#ball']`"""
-    if not isinstance(text, str): raise ValueError(f"text must be a str, got {type(text).__name__}.")
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, got {type(text).__name__}.")
     if how == 'char': return list(text)
     words = text.split()
     if how == 'word': return words
@@ -35,7 +36,8 @@ def tokenize(text:str, # the sentence to split
     for w in words:
         pieces = table.get(w, [w])
         if ''.join(p.strip('#') for p in pieces) != w:
-            raise ValueError(f"subword pieces {pieces} do not spell {w!r}; pieces without '#' must join back to the word.")
+            raise ValueError(f"subword pieces {pieces} do not spell {w!r}; "
+                             "pieces without '#' must join back to the word.")
         out += pieces
     return out
 
@@ -44,21 +46,24 @@ def chain_rule_log_prob(sequence:Sequence, # tokens x_1..x_T
                         cond_prob:Callable, # cond_prob(token, context_tuple) -> P(token | context)
                        ) -> float:
     """log P(sequence) = sum_t log cond_prob(x_t, x_<t). An empty sequence has log-probability 0.
-    With P(I)=.5, P(play|I)=.5, P(football|I,play)=.25 the sentence scores log(.5*.5*.25) = log(1/16)."""
+    P(I)=.5, P(play|I)=.5, P(football|I,play)=.25: the sentence gets log(1/16)."""
     total = 0.0
     for t, tok in enumerate(sequence):
         p = float(cond_prob(tok, tuple(sequence[:t])))
-        if not 0.0 <= p <= 1.0: raise ValueError(f"cond_prob returned {p} for {tok!r} at step {t}; a probability must be in [0, 1].")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"cond_prob returned {p} for {tok!r} at step {t}; "
+                             "a probability must be in [0, 1].")
         total += math.log(p) if p > 0 else -math.inf
     return total
 
 # %% ../nbs/01_chain_rule.ipynb #09bde045
 class NGramLM:
-    "Count-based n-gram language model with add-k smoothing, `<s>` left padding and a `</s>` end token."
+    "Count-based n-gram LM with add-k smoothing, `<s>` left padding and a `</s>` end token."
     def __init__(self, n:int=2, # order: 1 = unigram, 2 = bigram, ...
                  k:float=1.0, # add-k smoothing (k=0: maximum likelihood)
                  bos:str='<s>', eos:str='</s>'):
-        if not isinstance(n, int) or n < 1: raise ValueError(f"n must be an integer >= 1 (1 = unigram), got {n!r}.")
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be an integer >= 1 (1 = unigram), got {n!r}.")
         if k < 0: raise ValueError(f"smoothing k must be >= 0, got {k}.")
         self.n, self.k, self.bos, self.eos = n, float(k), bos, eos
         self.counts, self.vocab = None, None
@@ -73,7 +78,9 @@ class NGramLM:
         if len(sequences) == 0: raise ValueError("fit needs at least one sequence.")
         self.counts = defaultdict(Counter)   # context tuple -> Counter of next tokens
         for seq in sequences:
-            if self.bos in seq or self.eos in seq: raise ValueError(f"sequences must not contain {self.bos!r} or {self.eos!r}; they are added by the model.")
+            if self.bos in seq or self.eos in seq:
+                raise ValueError(f"sequences must not contain {self.bos!r} or {self.eos!r}; "
+                                 "they are added by the model.")
             seq = list(seq) + [self.eos]
             for t, tok in enumerate(seq): self.counts[self._ctx(seq[:t])][tok] += 1
         self.vocab = sorted({tok for c in self.counts.values() for tok in c})
@@ -86,10 +93,14 @@ def _check_fitted(self:NGramLM):
 def _prob(self:NGramLM, token:str, context:Sequence[str]=()) -> float:
     "P(token | last n-1 tokens of context) with add-k smoothing."
     _check_fitted(self)
-    if token not in self.vocab: raise ValueError(f"token {token!r} is not in the vocabulary (closed vocabulary of {len(self.vocab)} tokens); map unknown words to a known token first.")
+    if token not in self.vocab:
+        raise ValueError(f"token {token!r} is not in the vocabulary (closed vocabulary of "
+                         f"{len(self.vocab)} tokens); map unknown words to a known token first.")
     c = self.counts.get(self._ctx(context), Counter())
     denom = sum(c.values()) + self.k * len(self.vocab)
-    if denom == 0: raise ValueError(f"context {self._ctx(context)} was never seen and k=0; use k > 0 to smooth.")
+    if denom == 0:
+        raise ValueError(f"context {self._ctx(context)} was never seen and k=0; "
+                         "use k > 0 to smooth.")
     return (c[token] + self.k) / denom
 
 def _log_prob(self:NGramLM, sequence:Sequence[str], add_eos:bool=True) -> float:
@@ -99,35 +110,51 @@ def _log_prob(self:NGramLM, sequence:Sequence[str], add_eos:bool=True) -> float:
 
 NGramLM.prob, NGramLM.log_prob = _prob, _log_prob
 
+# %% ../nbs/01_chain_rule.ipynb #9d2d91d2
+def _check_logits_targets(logits:Tensor, targets:Tensor, ignore_index:int|None) -> Tensor:
+    "Check (B, T, V) logits against (B, T) integer targets in [0, V); return the kept-step mask."
+    if logits.ndim != 3:
+        raise ValueError(f"logits must have shape (B, T, V), got {tuple(logits.shape)}.")
+    if targets.ndim != 2:
+        raise ValueError(f"targets must have shape (B, T), got {tuple(targets.shape)}.")
+    if targets.shape != logits.shape[:2]:
+        raise ValueError(f"targets shape {tuple(targets.shape)} must match logits (B, T) = "
+                         f"{tuple(logits.shape[:2])}.")
+    if targets.dtype.is_floating_point:
+        raise ValueError(f"targets must be integer token ids, got dtype {targets.dtype}.")
+    if ignore_index is None: keep = torch.ones_like(targets, dtype=torch.bool)
+    else: keep = targets != ignore_index
+    V, kept = logits.shape[-1], targets[keep]
+    if keep.any() and ((kept < 0) | (kept >= V)).any():
+        raise ValueError(f"targets must be in [0, {V}) (or equal ignore_index={ignore_index}); "
+                         f"got values in [{kept.min().item()}, {kept.max().item()}].")
+    return keep
+
 # %% ../nbs/01_chain_rule.ipynb #3529a17e
-def sequence_log_prob(logits:Tensor, # (B, T, V) unnormalised scores; logits[:, t] predicts targets[:, t]
+def sequence_log_prob(logits:Tensor, # (B, T, V) scores; logits[:, t] predicts targets[:, t]
                       targets:Tensor, # (B, T) token ids in [0, V), or ignore_index at padded steps
                       ignore_index:int|None=None, # target value to skip (e.g. -100), or None
                      ) -> Tensor: # (B,) sum_t log softmax(logits[:, t])[targets[:, t]]
     """Chain-rule log-probability of each sequence in the batch.
-    V=3, logits = log([.5, .25, .25]) at both steps, targets [[0, 1]] -> [log(.5) + log(.25)] = [log(.125)]"""
-    if logits.ndim != 3: raise ValueError(f"logits must have shape (B, T, V), got {tuple(logits.shape)}.")
-    if targets.ndim != 2: raise ValueError(f"targets must have shape (B, T), got {tuple(targets.shape)}.")
-    if targets.shape != logits.shape[:2]: raise ValueError(f"targets shape {tuple(targets.shape)} must match logits (B, T) = {tuple(logits.shape[:2])}.")
-    if targets.dtype.is_floating_point: raise ValueError(f"targets must be integer token ids, got dtype {targets.dtype}.")
-    keep = torch.ones_like(targets, dtype=torch.bool) if ignore_index is None else targets != ignore_index   # (B, T)
-    V = logits.shape[-1]
-    if keep.any() and ((targets[keep] < 0) | (targets[keep] >= V)).any():
-        raise ValueError(f"targets must be in [0, {V}) (or equal ignore_index={ignore_index}); got values in [{targets[keep].min().item()}, {targets[keep].max().item()}].")
+    V=3, logits = log([.5, .25, .25]) at both steps, targets [[0, 1]] -> [log(.5) + log(.25)]"""
+    keep = _check_logits_targets(logits, targets, ignore_index)   # (B, T) where a target counts
     safe = torch.where(keep, targets, torch.zeros_like(targets))   # any valid id at ignored steps
     logp = logits.log_softmax(-1).gather(-1, safe.unsqueeze(-1)).squeeze(-1)   # (B, T)
     return (logp * keep).sum(-1)
 
 # %% ../nbs/01_chain_rule.ipynb #c8f439a2
-def cross_entropy_from_log_prob(seq_log_prob:Tensor, # (B,) chain-rule log-probabilities, e.g. from `sequence_log_prob`
-                                n_tokens, # int or (B,) number of predicted (non-ignored) tokens per sequence
+def cross_entropy_from_log_prob(seq_log_prob:Tensor, # (B,) log-probs from `sequence_log_prob`
+                                n_tokens, # int or (B,) number of predicted (non-ignored) tokens
                                ) -> Tensor: # () mean negative log-likelihood per token (nats)
-    """-sum(log P) / sum(n_tokens): equals `F.cross_entropy(logits.transpose(1, 2), targets)` (mean reduction).
+    """-sum(log P) / sum(n_tokens), which is `F.cross_entropy(logits.transpose(1, 2), targets)`.
     One sequence with log P = log(1/8) over T=3 tokens -> CE = log(2), perplexity 2."""
     n = torch.as_tensor(n_tokens, dtype=seq_log_prob.dtype, device=seq_log_prob.device)
     n = n.expand_as(seq_log_prob) if n.ndim == 0 else n
-    if n.shape != seq_log_prob.shape: raise ValueError(f"n_tokens must be a number or have shape {tuple(seq_log_prob.shape)}, got {tuple(n.shape)}.")
-    if (n < 0).any() or n.sum() <= 0: raise ValueError("n_tokens must be non-negative and add up to more than zero tokens.")
+    if n.shape != seq_log_prob.shape:
+        raise ValueError(f"n_tokens must be a number or have shape {tuple(seq_log_prob.shape)}, "
+                         f"got {tuple(n.shape)}.")
+    if (n < 0).any() or n.sum() <= 0:
+        raise ValueError("n_tokens must be non-negative and add up to more than zero tokens.")
     return -seq_log_prob.sum() / n.sum()
 
 # %% ../nbs/01_chain_rule.ipynb #a089c99e
@@ -136,7 +163,8 @@ def causal_mask(T:int, # sequence length
                ) -> Tensor: # (T, T) bool, True where query i may attend to key j (j <= i)
     """Lower-triangular boolean attention mask.
     causal_mask(3) -> [[T, F, F], [T, T, F], [T, T, T]]"""
-    if not isinstance(T, int) or T <= 0: raise ValueError(f"T must be a positive integer sequence length, got {T!r}.")
+    if not isinstance(T, int) or T <= 0:
+        raise ValueError(f"T must be a positive integer sequence length, got {T!r}.")
     return torch.ones(T, T, dtype=torch.bool, device=device).tril()
 
 # %% ../nbs/01_chain_rule.ipynb #b5b4d569
@@ -150,7 +178,8 @@ class CausalSelfAttention(nn.Module):
 
     def forward(self, x:Tensor) -> Tensor:   # (B, T, D) -> (B, T, D)
         B, T, D = x.shape
-        q, k, v = self.qkv(x).view(B, T, 3, self.n_heads, D // self.n_heads).permute(2, 0, 3, 1, 4)   # 3 x (B, H, T, Dh)
+        qkv = self.qkv(x).view(B, T, 3, self.n_heads, D // self.n_heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)   # 3 x (B, H, T, Dh)
         att = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])   # (B, H, T, T)
         if self.use_mask: att = att.masked_fill(~causal_mask(T, x.device), float('-inf'))
         y = att.softmax(-1) @ v   # (B, H, T, Dh)
@@ -162,15 +191,27 @@ class CausalBlock(nn.Module):
     def __init__(self, dim:int, n_heads:int, use_mask:bool=True):
         super().__init__()
         self.ln1, self.attn = nn.LayerNorm(dim), CausalSelfAttention(dim, n_heads, use_mask)
-        self.ln2, self.mlp = nn.LayerNorm(dim), nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+        self.ln2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
 
     def forward(self, x:Tensor) -> Tensor:   # (B, T, D)
         x = x + self.attn(self.ln1(x))
         return x + self.mlp(self.ln2(x))
 
+# %% ../nbs/01_chain_rule.ipynb #cc0562d6
+def _check_tokens(tokens:Tensor, max_len:int, vocab_size:int) -> None:
+    "tokens must be (B, T) ids in [0, vocab_size) with 1 <= T <= max_len."
+    if tokens.ndim != 2:
+        raise ValueError(f"tokens must have shape (B, T), got {tuple(tokens.shape)}.")
+    T = tokens.shape[1]
+    if not 1 <= T <= max_len:
+        raise ValueError(f"sequence length {T} must be between 1 and max_len={max_len}.")
+    if tokens.min() < 0 or tokens.max() >= vocab_size:
+        raise ValueError(f"token ids must be in [0, {vocab_size}).")
+
 # %% ../nbs/01_chain_rule.ipynb #4202e2d7
 class TinyCausalLM(nn.Module):
-    "A minimal GPT: tokens (B, T) -> next-token logits (B, T, V); logits[:, t] is the distribution of token t+1."
+    "A minimal GPT: tokens (B, T) -> logits (B, T, V); logits[:, t] predicts token t+1."
     def __init__(self, vocab_size:int, # V, number of token ids
                  dim:int=32, # embedding width D
                  n_layers:int=1, # transformer blocks
@@ -179,17 +220,16 @@ class TinyCausalLM(nn.Module):
                  max_len:int=64, # longest sequence (learned positions)
                 ):
         super().__init__()
-        if vocab_size < 1 or dim < 1 or n_layers < 1 or max_len < 1:
-            raise ValueError(f"vocab_size, dim, n_layers and max_len must be >= 1, got {vocab_size}, {dim}, {n_layers}, {max_len}.")
+        if min(vocab_size, dim, n_layers, max_len) < 1:
+            raise ValueError(f"vocab_size, dim, n_layers and max_len must be >= 1, "
+                             f"got {vocab_size}, {dim}, {n_layers}, {max_len}.")
         self.max_len, self.vocab_size = max_len, vocab_size
         self.tok, self.pos = nn.Embedding(vocab_size, dim), nn.Embedding(max_len, dim)
         self.blocks = nn.Sequential(*[CausalBlock(dim, n_heads, use_mask) for _ in range(n_layers)])
         self.ln, self.head = nn.LayerNorm(dim), nn.Linear(dim, vocab_size)
 
     def forward(self, tokens:Tensor) -> Tensor:   # (B, T) long -> (B, T, V)
-        if tokens.ndim != 2: raise ValueError(f"tokens must have shape (B, T), got {tuple(tokens.shape)}.")
-        T = tokens.shape[1]
-        if not 1 <= T <= self.max_len: raise ValueError(f"sequence length {T} must be between 1 and max_len={self.max_len}.")
-        if tokens.min() < 0 or tokens.max() >= self.vocab_size: raise ValueError(f"token ids must be in [0, {self.vocab_size}).")
-        x = self.tok(tokens) + self.pos(torch.arange(T, device=tokens.device))   # (B, T, D)
+        _check_tokens(tokens, self.max_len, self.vocab_size)
+        pos = torch.arange(tokens.shape[1], device=tokens.device)
+        x = self.tok(tokens) + self.pos(pos)   # (B, T, D)
         return self.head(self.ln(self.blocks(x)))   # (B, T, V)

@@ -4,12 +4,13 @@
 
 # %% ../nbs/12_cli.ipynb #59c0240b
 from __future__ import annotations
-import argparse, json, os, sys, tempfile, time
+import argparse, json, os, signal, sys, tempfile, threading, time
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
 from .core import *
-from .codec import Codec, CODECS, get_codec
+from .codec import Codec, CODECS, get_codec, _chunk_frames
 
 # %% auto #0
 __all__ = ['TOKEN_FORMAT', 'save_tokens', 'load_tokens', 'check_tokens_match', 'tokenize_file', 'detokenize_file', 'build_parser',
@@ -36,16 +37,38 @@ def save_tokens(path, # destination `.npz`
     return atomic_write(path, write)
 
 # %% ../nbs/12_cli.ipynb #3dc270f2
+_META = dict(format=str, codec=str, sample_rate=int, frame_rate=(int, float), codebook_size=int, n_q=int, n_samples=int)
+
+def _check_meta(path, meta) -> dict:
+    "The metadata of a token file, checked key by key."
+    if not isinstance(meta, dict): raise ValueError(f"{path}: the token metadata is not a JSON object.")
+    if meta.get('format') != TOKEN_FORMAT: raise ValueError(f"{path}: unknown token format {meta.get('format')!r}.")
+    for k, t in _META.items():
+        if k not in meta: raise ValueError(f"{path}: the token metadata lacks {k!r}.")
+        v = meta[k]
+        if isinstance(v, bool) or not isinstance(v, t) or (k != 'codec' and k != 'format' and not v > 0):
+            raise ValueError(f"{path}: the token metadata has {k}={v!r}; expected {'a name' if t is str else 'a positive number'}.")
+    return meta
+
 def load_tokens(path) -> tuple[torch.Tensor, dict]:
     "Read a token file: `(codes (B, K, T) int64, meta dict)`; raises ValueError for anything that is not one."
     path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a directory, not a token file; give the path of a .npz file.")
     if not path.is_file(): raise FileNotFoundError(f"no token file at {path}.")
     try:
         with np.load(path, allow_pickle=False) as z: codes, meta = z['codes'], json.loads(str(z['meta']))
-    except (ValueError, KeyError, OSError) as e:
-        raise ValueError(f"{path} is not a codectok token file (.npz with 'codes' and 'meta'): {e}") from None
-    if meta.get('format') != TOKEN_FORMAT: raise ValueError(f"{path}: unknown token format {meta.get('format')!r}.")
-    if codes.ndim != 3 or codes.shape[1] != meta['n_q']: raise ValueError(f"{path}: codes of shape {codes.shape} do not match n_q={meta['n_q']}.")
+    except Exception as e:                    # not a zip, truncated, a key missing, pickled objects, bad JSON
+        why = 'it holds pickled Python objects, which are never loaded' if 'allow_pickle' in str(e) else f'{type(e).__name__}: {e}'
+        raise ValueError(f"{path} is not a codectok token file (.npz with 'codes' and 'meta'): {why}.") from None
+    meta = _check_meta(path, meta)
+    if codes.dtype.kind not in 'iu':
+        raise ValueError(f"{path}: the codes are stored as {codes.dtype}, but token files hold integer codes (save_tokens writes "
+                         f"int16); non-integer codes are refused, even when every value is whole.")
+    if codes.ndim != 3 or codes.shape[1] != meta['n_q']: raise ValueError(f"{path}: codes of shape {codes.shape} do not match (B, n_q={meta['n_q']}, T).")
+    if codes.size == 0: raise ValueError(f"{path}: the codes are empty (shape {codes.shape}).")
+    lo, hi = int(codes.min()), int(codes.max())
+    if lo < 0 or hi >= meta['codebook_size']:
+        raise ValueError(f"{path}: code values must be in [0, {meta['codebook_size']}), got min {lo} and max {hi}.")
     return torch.from_numpy(codes.astype(np.int64)), meta
 
 def check_tokens_match(meta:dict, codec:Codec) -> None:
@@ -59,35 +82,48 @@ def check_tokens_match(meta:dict, codec:Codec) -> None:
     if meta['n_q'] > codec.max_n_q: raise ValueError(f"tokens use {meta['n_q']} codebooks; codec {codec.name!r} has {codec.max_n_q}.")
 
 # %% ../nbs/12_cli.ipynb #b8ad6653
-def tokenize_file(inp, out, codec:Codec, chunk_seconds:float=30.0) -> dict:
-    "Tokenize audio file `inp` with `codec` into token file `out`; returns the metadata written."
-    from codectok.data import load_audio
+def tokenize_file(inp, out, codec:Codec, chunk_seconds:float=30.0, progress:bool=False) -> dict:
+    "Tokenize audio file `inp` with `codec` into token file `out`, a chunk at a time; returns the metadata written."
+    from codectok.data import AudioReader
+    _chunk_frames(chunk_seconds, 0, codec.frame_rate)
     if Path(out).suffix != '.npz': raise ValueError(f"the output must be a .npz token file, got {Path(out).name!r}.")
-    wav = load_audio(inp, sr=codec.sample_rate, min_samples=codec.stride)
-    codes = codec.encode_long(torch.from_numpy(wav), chunk_seconds=chunk_seconds)
-    save_tokens(out, codes, codec, n_samples=len(wav))
+    check_writable(out)
+    audio = AudioReader(inp, sr=codec.sample_rate, block_seconds=chunk_seconds, min_samples=codec.stride)
+    codes = codec.encode_stream(audio, chunk_seconds=chunk_seconds, progress=progress, total=len(audio))
+    save_tokens(out, codes, codec, n_samples=len(audio))
     return load_tokens(out)[1]
 
-def detokenize_file(inp, out, codec:Codec, chunk_seconds:float=30.0) -> Path:
-    "Decode token file `inp` with `codec` (which must be the codec that made it) into audio file `out`."
-    from codectok.data import save_audio
+def detokenize_file(inp, out, codec:Codec, chunk_seconds:float=30.0, progress:bool=False) -> Path:
+    "Decode token file `inp` with `codec` (which must be the codec that made it) into audio file `out`, a chunk at a time."
+    from codectok.data import save_audio_blocks
+    _chunk_frames(chunk_seconds, 0, codec.frame_rate)
     codes, meta = load_tokens(inp)
     check_tokens_match(meta, codec)
-    wav = codec.decode_long(codes, chunk_seconds=chunk_seconds, length=meta['n_samples'])[0, 0]
-    return save_audio(out, wav.clamp(-1, 1).numpy(), codec.sample_rate)
+    check_writable(out)
+    wavs = codec.decode_stream(codes, chunk_seconds=chunk_seconds, length=meta['n_samples'], progress=progress)
+    return save_audio_blocks(out, (w[0, 0].clamp(-1, 1).numpy() for w in wavs), codec.sample_rate)
 
 # %% ../nbs/12_cli.ipynb #21367d97
 def _codec_from_args(a) -> Codec:
-    return get_codec(a.codec, n_q=a.n_q) if hasattr(a, 'n_q') else get_codec(a.codec)
+    try: return get_codec(a.codec, n_q=a.n_q) if hasattr(a, 'n_q') else get_codec(a.codec)
+    except OfflineError as e: raise OfflineError(f"{str(e).rstrip('.')}; or choose the bundled codec with --codec mini.") from None
 
 def _cmd_tokenize(a):
-    meta = tokenize_file(a.input, a.output, _codec_from_args(a), a.chunk_seconds)
+    check_writable(a.output)
+    meta = tokenize_file(a.input, a.output, _codec_from_args(a), a.chunk_seconds, progress=not a.quiet)
     print(f"wrote {a.output}: {meta['n_q']} codebooks x {meta['n_samples'] / meta['sample_rate'] * meta['frame_rate']:.0f} "
           f"frames ({meta['codec']}, {meta['frame_rate']:g} frames/s)")
 
 def _cmd_detokenize(a):
-    codec = get_codec(a.codec or load_tokens(a.input)[1]['codec'])
-    print(f"wrote {detokenize_file(a.input, a.output, codec, a.chunk_seconds)}")
+    out = _output_paths(a.output)[0]; check_writable(out)
+    name = a.codec or load_tokens(a.input)[1]['codec']
+    try: codec = get_codec(name)
+    except OfflineError:
+        raise OfflineError(f"{a.input} was made by codec {name!r}, and only that codec can decode it: its pretrained weights must "
+                           f"be downloaded, which needs the internet. Decode it once on a machine with internet access (the "
+                           f"weights are cached), or tokenize the audio again with the bundled codec (--codec mini, the default "
+                           f"while CODECTOK_PRETRAINED is unset).") from None
+    print(f"wrote {detokenize_file(a.input, out, codec, a.chunk_seconds, progress=not a.quiet)}")
 
 def _set_threads(a):
     "Apply --threads."
@@ -116,6 +152,7 @@ def _cmd_generate(a):
     from codectok.data import load_audio, save_audio
     _check_generate_args(a.seconds, a.batch, a.pitch, a.family, a.temperature, a.top_k, a.top_p)
     outs = _output_paths(a.output, a.batch); _check_tokens_path(a.tokens)
+    for p in outs + ([Path(a.tokens)] if a.tokens else []): check_writable(p)
     codec = get_codec('mini')                                               # the codec the bundled LM was trained on
     prompt = None if a.prompt is None else load_audio(a.prompt, sr=codec.sample_rate, min_samples=codec.stride)
     lm, cond = bundled_lm(a.lm)
@@ -134,6 +171,7 @@ def _cmd_vamp(a):
     from codectok.data import load_audio, save_audio
     _check_vamp_args(a.periodic, a.width, a.compress, a.inpaint, a.beat)
     out = _output_paths(a.output)[0]; _check_tokens_path(a.tokens)
+    for p in [out] + ([Path(a.tokens)] if a.tokens else []): check_writable(p)
     codec = get_codec('mini')
     wav = load_audio(a.input, sr=codec.sample_rate, min_samples=codec.stride)
     coarse, c2f = bundled_maskgit(a.maskgit_dir)
@@ -209,19 +247,38 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('input'); t.add_argument('output')
     t.add_argument('--n-q', type=int, default=8, help='codebooks to keep (default 8 = 6 kbps)')
     t.add_argument('--codec', choices=CODECS, default=None, help='default: mini, or encodec_24khz with CODECTOK_PRETRAINED=1')
-    t.add_argument('--chunk-seconds', type=float, default=30.0)
+    t.add_argument('--chunk-seconds', type=float, default=30.0, help='audio encoded at a time (default 30)')
+    t.add_argument('--quiet', action='store_true', help='no progress bar')
     t.set_defaults(func=_cmd_tokenize)
     x = sub.add_parser('detokenize', help='.npz token file -> WAV (refuses tokens from another codec)')
     x.add_argument('input'); x.add_argument('output')
     x.add_argument('--codec', choices=CODECS, default=None, help="default: the codec named in the token file")
-    x.add_argument('--chunk-seconds', type=float, default=30.0)
+    x.add_argument('--chunk-seconds', type=float, default=30.0, help='audio decoded at a time (default 30)')
+    x.add_argument('--quiet', action='store_true', help='no progress bar')
     x.set_defaults(func=_cmd_detokenize)
     return p
 
+class _Terminated(BaseException):
+    "Raised in the main thread by SIGTERM, so that every `atomic_write` in flight removes its temporary file."
+
+@contextmanager
+def _sigterm_raises():
+    "While inside, SIGTERM raises `_Terminated` (in the main thread only; elsewhere signals cannot be handled)."
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def handler(signum, frame): raise _Terminated()
+    old = signal.signal(signal.SIGTERM, handler)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, old)
+
 def main(argv:list[str]|None=None) -> int:
-    "Entry point of the `codectok` console script."
+    "Entry point of the `codectok` console script: exit 0, 2 for bad input (one line on stderr), 130/143 when interrupted."
     a = build_parser().parse_args(argv)
-    try: _set_threads(a); a.func(a)
-    except (ValueError, FileNotFoundError) as e:
-        print(f"codectok {a.command}: error: {e}", file=sys.stderr); return 2
+    with _sigterm_raises():
+        try: _set_threads(a); a.func(a)
+        except (ValueError, OSError) as e:      # bad values, missing or unwritable files, downloads offline (OfflineError)
+            print(f"codectok {a.command}: error: {' '.join(str(e).split())}", file=sys.stderr); return 2
+        except (KeyboardInterrupt, _Terminated) as e:
+            stop = 'terminated' if isinstance(e, _Terminated) else 'interrupted'
+            print(f"codectok {a.command}: {stop}; no half-written file was left.", file=sys.stderr)
+            return 143 if stop == 'terminated' else 130
     return 0

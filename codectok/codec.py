@@ -15,14 +15,15 @@ from fastcore.basics import patch
 from encodec import EncodecModel
 from encodec.modules import SEANetEncoder, SEANetDecoder
 from encodec.quantization import ResidualVectorQuantizer
-from .core import use_pretrained, weights_dir, atomic_write
+from tqdm.auto import tqdm
+from .core import use_pretrained, weights_dir, atomic_write, fetch_pretrained
 from .vq import CodecSpec, bitrate, n_q_for_bandwidth, _check_n_q
 
 # %% auto #0
-__all__ = ['CODECS', 'midi_to_hz', 'adsr', 'harmonic_note', 'Codec', 'EncodecCodec', 'Snake', 'MiniCodecConfig', 'MiniCodec',
-           'save_mini_codec', 'load_mini_codec', 'PolyphaseConvTranspose1d', 'fuse_for_inference_', 'get_codec',
-           'log_mel', 'multiscale_mel_distance', 'si_sdr', 'median_f0', 'pitch_cents_error', 'silence_gate',
-           'codec_roundtrip', 'sine_response']
+__all__ = ['CODECS', 'midi_to_hz', 'adsr', 'harmonic_note', 'Codec', 'pretrained_encodec', 'EncodecCodec', 'Snake',
+           'MiniCodecConfig', 'MiniCodec', 'save_mini_codec', 'load_mini_codec', 'PolyphaseConvTranspose1d',
+           'fuse_for_inference_', 'get_codec', 'log_mel', 'multiscale_mel_distance', 'si_sdr', 'median_f0',
+           'pitch_cents_error', 'silence_gate', 'codec_roundtrip', 'sine_response']
 
 # %% ../nbs/04_tokenization.ipynb #0e3e02a7
 def midi_to_hz(midi:float) -> float:
@@ -94,7 +95,8 @@ class Codec:
 
 # %% ../nbs/04_tokenization.ipynb #a8b0dfb7
 @patch
-def check_wav(self:Codec, wav, sr:int|None=None) -> Tensor:
+def check_wav(self:Codec, wav, sr:int|None=None,
+              min_samples:int|None=None) -> Tensor: # shortest accepted length; default one frame (`stride`)
     "`wav` as a float32 (B, 1, S) tensor, or a ValueError that says what is wrong."
     if sr is not None and sr != self.sample_rate:
         raise ValueError(f"audio sample rate {sr} Hz does not match the codec's {self.sample_rate} Hz; resample first "
@@ -105,7 +107,7 @@ def check_wav(self:Codec, wav, sr:int|None=None) -> Tensor:
     if x.ndim == 1: x = x[None, None]
     if x.ndim != 3 or x.shape[1] != 1:
         raise ValueError(f"audio must have shape (S,) or (B, 1, S) (mono), got {tuple(x.shape)}.")
-    if x.shape[-1] < self.stride:
+    if x.shape[-1] < (self.stride if min_samples is None else min_samples):
         raise ValueError(f"audio is too short: {x.shape[-1]} samples, need at least one frame ({self.stride} samples).")
     if not torch.isfinite(x).all(): raise ValueError("audio contains NaN or infinite samples.")
     return x.float()
@@ -147,11 +149,15 @@ def decode(self:Codec, codes, # (B, K, T) int64 codes, K <= max_n_q (the first K
     return wav[..., :length] if length is not None else wav
 
 # %% ../nbs/04_tokenization.ipynb #533c09b2
+def pretrained_encodec() -> EncodecModel:
+    "`EncodecModel.encodec_model_24khz()`, downloaded once into torch's hub cache; offline, an `OfflineError` saying what to do."
+    return fetch_pretrained("the pretrained EnCodec 24 kHz codec ('encodec_24khz')", EncodecModel.encodec_model_24khz)
+
 class EncodecCodec(Codec):
     "The `Codec` interface over an `encodec.EncodecModel`: pretrained 24 kHz (default, downloads), random, or a `MiniCodec`."
     def __init__(self, model:EncodecModel|None=None, # None: `EncodecModel.encodec_model_24khz()` (needs the internet)
                  n_q:int=8, name:str|None=None):
-        if model is None: model = EncodecModel.encodec_model_24khz()
+        if model is None: model = pretrained_encodec()
         if not isinstance(model, EncodecModel):
             raise ValueError(f"model must be an encodec.EncodecModel, got {type(model).__name__}.")
         if model.channels != 1 or model.segment is not None or model.normalize:
@@ -369,44 +375,83 @@ def get_codec(name:str|None=None,  # 'mini' or 'encodec_24khz'; None: 'encodec_2
     "The codec every later chapter tokenizes with."
     name = name or ('encodec_24khz' if use_pretrained() else 'mini')
     if name not in CODECS: raise ValueError(f"unknown codec {name!r}; choose one of {CODECS}.")
-    model = load_mini_codec(device=device, fuse=True) if name == 'mini' else EncodecModel.encodec_model_24khz().to(device)
+    model = load_mini_codec(device=device, fuse=True) if name == 'mini' else pretrained_encodec().to(device)
     return EncodecCodec(model, n_q=n_q, name=name)
+
+# %% ../nbs/04_tokenization.ipynb #8d1c93d3
+def _chunk_frames(chunk_seconds, context_seconds, frame_rate:float) -> tuple[int, int]:
+    "(frames per chunk, context frames on each side) from seconds, validated."
+    ok = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if not (ok(chunk_seconds) and chunk_seconds > 0 and ok(context_seconds) and context_seconds >= 0):
+        raise ValueError(f"chunk_seconds must be > 0 and context_seconds >= 0 (finite numbers), got {chunk_seconds!r} and {context_seconds!r}.")
+    return max(1, round(chunk_seconds * frame_rate)), math.ceil(context_seconds * frame_rate)
+
+@patch
+def encode_stream(self:Codec, pieces, # iterable of (S_i,) or (B, 1, S_i) audio at the codec's rate, in order
+                  chunk_seconds:float=30.0,  # encode this much at a time (rounded to whole frames)
+                  context_seconds:float=0.5, # audio before and after each chunk the encoder also sees (then dropped)
+                  progress:bool=False, total:int|None=None, # a tqdm bar over frames; `total`: samples expected, if known
+                 ) -> Tensor:               # (B, n_q, ceil(S / stride)) for all S samples of the stream
+    "`encode` audio that arrives in pieces, chunk by chunk: memory bounded by one chunk and its context."
+    Cf, cf = _chunk_frames(chunk_seconds, context_seconds, self.frame_rate)
+    C, ctx = Cf * self.stride, cf * self.stride                                  # in samples
+    buf, b0, s, out = None, 0, 0, []     # buf holds stream samples [b0, b0 + len); s: where the next chunk starts
+    bar = tqdm(total=None if total is None else self.n_frames(total), unit='frame', desc='encode', leave=False,
+               disable=not progress or (total is not None and total <= C))                # one chunk: no bar
+    def encode_chunk(end):               # frames of [s, s + C), seeing up to ctx samples of the stream (known to `end`) each side
+        a = max(0, s - ctx)
+        seg = buf[..., a - b0:min(s + C + ctx, end) - b0]
+        if seg.shape[-1] < self.stride: seg = F.pad(seg, (0, self.stride - seg.shape[-1]))
+        n = self.n_frames(min(s + C, end) - s)                                   # this chunk's own frames
+        out.append(self.encode(seg)[..., (s - a) // self.stride:][..., :n].cpu()); bar.update(n)
+    for piece in pieces:
+        buf = self.check_wav(piece, min_samples=0) if buf is None else torch.cat([buf, self.check_wav(piece, min_samples=0)], -1)
+        while s + C + ctx <= b0 + buf.shape[-1]:                                 # the chunk and its right context are here
+            encode_chunk(b0 + buf.shape[-1]); s += C
+            drop = max(0, s - ctx) - b0                                          # samples no later chunk will see
+            buf, b0 = buf[..., drop:], b0 + drop
+    end = 0 if buf is None else b0 + buf.shape[-1]
+    if end < self.stride: raise ValueError(f"audio is too short: {end} samples, need at least one frame ({self.stride} samples).")
+    while s < end: encode_chunk(end); s += C                                     # the last chunks, cut at the end
+    bar.close()
+    return torch.cat(out, -1)
+
+# %% ../nbs/04_tokenization.ipynb #cdf2d779
+@patch
+def decode_stream(self:Codec, codes, # (B, K, T) codes
+                  chunk_seconds:float=30.0, context_seconds:float=0.5,
+                  length:int|None=None, # stop after this many samples (e.g. the original S)
+                  progress:bool=False):  # a tqdm bar over the chunks
+    "`decode` chunk by chunk, each with `context_seconds` of codes either side (then dropped); yields (B, 1, n_i) audio in order."
+    c = self.check_codes(codes)
+    Cf, cf = _chunk_frames(chunk_seconds, context_seconds, self.frame_rate)
+    if length is not None and (isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1):
+        raise ValueError(f"length must be a positive number of samples, got {length!r}.")
+    T = c.shape[-1]
+    def chunks(left:int):
+        for s in tqdm(range(0, T, Cf), desc='decode', unit='chunk', leave=False, disable=not progress or T <= Cf):
+            if left <= 0: return
+            a = max(0, s - cf)
+            n = min((min(s + Cf, T) - s) * self.stride, left)                    # this chunk's own samples
+            yield self.decode(c[..., a:s + Cf + cf])[..., (s - a) * self.stride:][..., :n].cpu(); left -= n
+    return chunks(T * self.stride if length is None else int(length))
 
 # %% ../nbs/04_tokenization.ipynb #a587ae66
 @patch
 def encode_long(self:Codec, wav, # (B, 1, S) or (S,) audio, any length
                 chunk_seconds:float=30.0,  # encode this much at a time (rounded to whole frames)
                 context_seconds:float=0.5, # audio before and after each chunk the encoder also sees (then dropped)
-                sr:int|None=None) -> Tensor:   # (B, n_q, ceil(S / stride))
+                sr:int|None=None, progress:bool=False) -> Tensor:   # (B, n_q, ceil(S / stride))
     "`encode` in chunks with bounded memory; exact for convolutional codecs whose receptive field fits in the context."
     x = self.check_wav(wav, sr)
-    if chunk_seconds <= 0 or context_seconds < 0: raise ValueError("chunk_seconds must be > 0 and context_seconds >= 0.")
-    C = max(1, round(chunk_seconds * self.frame_rate)) * self.stride            # chunk, in samples
-    ctx = math.ceil(context_seconds * self.frame_rate) * self.stride            # context, in samples
-    out = []
-    for s in range(0, x.shape[-1], C):
-        a = max(0, s - ctx)
-        seg = x[..., a:s + C + ctx]
-        if seg.shape[-1] < self.stride: seg = F.pad(seg, (0, self.stride - seg.shape[-1]))
-        n = self.n_frames(min(s + C, x.shape[-1]) - s)                          # this chunk's own frames
-        out.append(self.encode(seg)[..., (s - a) // self.stride:][..., :n].cpu())
-    return torch.cat(out, -1)
+    return self.encode_stream([x], chunk_seconds, context_seconds, progress, x.shape[-1])
 
 @patch
 def decode_long(self:Codec, codes, # (B, K, T) codes
                 chunk_seconds:float=30.0, context_seconds:float=0.5,
-                length:int|None=None) -> Tensor:   # (B, 1, T * stride) or (B, 1, length)
+                length:int|None=None, progress:bool=False) -> Tensor:   # (B, 1, T * stride) or (B, 1, length)
     "`decode` in chunks, each decoded with `context_seconds` of codes before and after it (then dropped)."
-    c = self.check_codes(codes)
-    if chunk_seconds <= 0 or context_seconds < 0: raise ValueError("chunk_seconds must be > 0 and context_seconds >= 0.")
-    Cf, cf = max(1, round(chunk_seconds * self.frame_rate)), math.ceil(context_seconds * self.frame_rate)
-    out = []
-    for s in range(0, c.shape[-1], Cf):
-        a = max(0, s - cf)
-        n = (min(s + Cf, c.shape[-1]) - s) * self.stride                         # this chunk's own samples
-        out.append(self.decode(c[..., a:s + Cf + cf])[..., (s - a) * self.stride:][..., :n].cpu())
-    wav = torch.cat(out, -1)
-    return wav[..., :length] if length is not None else wav
+    return torch.cat(list(self.decode_stream(codes, chunk_seconds, context_seconds, length, progress)), -1)
 
 # %% ../nbs/04_tokenization.ipynb #5c356772
 _MEL = {}

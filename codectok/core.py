@@ -4,15 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #34eef782
 from __future__ import annotations
-import html, os, random
+import hashlib, html, json, os, random, sys, warnings
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
 from IPython.display import Audio
 
 # %% auto #0
-__all__ = ['fast_mode', 'use_pretrained', 'scaled', 'set_seed', 'default_device', 'weights_dir', 'cache_dir', 'atomic_write',
-           'as_numpy_audio', 'AudioPlayer', 'play']
+__all__ = ['PRETRAINED_FIX', 'fast_mode', 'use_pretrained', 'offline_mode', 'scaled', 'set_seed', 'default_device', 'weights_dir',
+           'cache_dir', 'check_writable', 'atomic_write', 'OfflineError', 'is_network_error', 'no_network',
+           'fetch_pretrained', 'CacheWarning', 'file_record', 'check_record', 'cache_lock', 'write_cached',
+           'verify_cached', 'cached_file', 'usable_checkpoint', 'as_numpy_audio', 'AudioPlayer', 'play']
 
 # %% ../nbs/00_core.ipynb #69da6516
 def _env_flag(name:str, default:bool|None=None) -> bool|None:
@@ -35,6 +38,11 @@ def fast_mode() -> bool:
 def use_pretrained() -> bool:
     "True when `CODECTOK_PRETRAINED=1`: use the online pretrained models instead of the bundled ones."
     return bool(_env_flag('CODECTOK_PRETRAINED', False))
+
+# %% ../nbs/00_core.ipynb #a782096e
+def offline_mode() -> bool:
+    "True when `CODECTOK_OFFLINE=1`: downloads fail at once, as without internet (see `fetch_pretrained`)."
+    return bool(_env_flag('CODECTOK_OFFLINE', False))
 
 # %% ../nbs/00_core.ipynb #36ecabdc
 def scaled(full, fast):
@@ -67,13 +75,25 @@ def cache_dir(*parts:str) -> Path:
     return p
 
 # %% ../nbs/00_core.ipynb #699bb82d
+def check_writable(path) -> Path:
+    "`path` as a Path if a file can be written there (its folder exists or can be made, and is writable), else an OSError saying why."
+    path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"cannot write {path}: it is a directory; give a file name.")
+    folder = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path('.'))   # the closest existing folder
+    if not folder.is_dir(): raise NotADirectoryError(f"cannot write {path}: {folder} is a file, not a folder.")
+    if not os.access(folder, os.W_OK | os.X_OK): raise PermissionError(f"cannot write {path}: permission denied in {folder}.")
+    return path
+
 def atomic_write(path, # destination file
                  write, # `write(tmp_path:str)` writes the complete content to `tmp_path`
                 ) -> Path:
     "Run `write` on a temporary file next to `path`, then move it onto `path`; on any failure nothing is left behind."
     import tempfile
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
+    path = check_writable(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
+    except OSError as e: raise type(e)(f"cannot write {path}: {e.strerror or e}.") from None
     try:
         write(tmp)
         umask = os.umask(0); os.umask(umask)
@@ -82,6 +102,146 @@ def atomic_write(path, # destination file
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     return path
+
+# %% ../nbs/00_core.ipynb #b4f231e2
+class OfflineError(ConnectionError):
+    "A download of pretrained weights or data failed for want of a network; the message says what to do instead."
+
+PRETRAINED_FIX = ("codectok's bundled models work offline and are used whenever CODECTOK_PRETRAINED is unset (or 0): "
+                  "unset it, or run this once on a machine with internet access (the download is cached)")
+
+_NET_ERRNOS = {101, 103, 104, 110, 111, 113}        # ENETUNREACH, ECONNABORTED, ECONNRESET, ETIMEDOUT, ECONNREFUSED, EHOSTUNREACH
+_NET_NAMES = {'URLError', 'ConnectionError', 'ConnectError', 'ConnectTimeout', 'ReadTimeout', 'Timeout', 'ProxyError',
+              'NetworkError', 'TransportError', 'OfflineModeIsEnabled', 'LocalEntryNotFoundError', 'gaierror'}
+
+def _chain(e:BaseException):
+    "`e` and the exceptions it was raised from (`__cause__`, else `__context__`), outermost first."
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e)); yield e
+        e = e.__cause__ or e.__context__
+
+def is_network_error(e:BaseException) -> bool:
+    "True if `e`, or an exception it was raised from, says the network could not be reached (an HTTP error status does not)."
+    for x in _chain(e):
+        if type(x).__name__ == 'HTTPError': return False                   # the server answered: not an offline problem
+        if isinstance(x, (ConnectionError, TimeoutError)) or type(x).__name__ in _NET_NAMES: return True
+        if isinstance(x, OSError) and x.errno in _NET_ERRNOS: return True
+    return False
+
+# %% ../nbs/00_core.ipynb #d866f0d7
+@contextmanager
+def no_network(reason:str='CODECTOK_OFFLINE=1'):
+    "Inside the block every connection attempt fails at once with an OSError (and `huggingface_hub` is in offline mode)."
+    import errno, socket
+    def refuse(*args, **kwargs): raise OSError(errno.ENETUNREACH, f"network disabled ({reason})")
+    saved = socket.getaddrinfo, socket.create_connection, socket.socket.connect, socket.socket.connect_ex
+    try: import huggingface_hub.constants as hub
+    except ImportError: hub = None
+    hub_saved = getattr(hub, 'HF_HUB_OFFLINE', None)
+    socket.getaddrinfo = socket.create_connection = socket.socket.connect = refuse
+    socket.socket.connect_ex = lambda *args, **kwargs: errno.ENETUNREACH
+    if hub is not None: hub.HF_HUB_OFFLINE = True
+    try: yield
+    finally:
+        socket.getaddrinfo, socket.create_connection, socket.socket.connect, socket.socket.connect_ex = saved
+        if hub is not None: hub.HF_HUB_OFFLINE = hub_saved
+
+# %% ../nbs/00_core.ipynb #5137b38f
+def _reason(e:BaseException) -> str:
+    "The innermost message of `e`'s chain, on one line."
+    msg = str(list(_chain(e))[-1]) or type(e).__name__
+    return ' '.join(msg.split())[:160]
+
+def fetch_pretrained(what:str, # what is downloaded, e.g. "the pretrained EnCodec 24 kHz codec ('encodec_24khz')"
+                     load, # `load()` downloads it (or reads it from the library's cache) and returns it
+                     fix:str=PRETRAINED_FIX, # what to do instead, said after the problem
+                    ):
+    "`load()`, with network failures turned into one `OfflineError` that names `what`; with `CODECTOK_OFFLINE=1` under `no_network`."
+    try:
+        if not offline_mode(): return load()
+        with no_network(): return load()
+    except OfflineError: raise
+    except Exception as e:
+        if not is_network_error(e): raise
+        raise OfflineError(f"{what} must be downloaded, which needs the internet ({_reason(e)}); {fix}.") from e
+
+# %% ../nbs/00_core.ipynb #bf936b22
+class CacheWarning(UserWarning):
+    "A cache file failed its check (missing manifest, truncated, changed) and is being rebuilt."
+
+def file_record(path) -> dict:
+    "{'size': bytes, 'sha256': hex digest} of the file at `path`."
+    h, n = hashlib.sha256(), 0
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block); n += len(block)
+    return dict(size=n, sha256=h.hexdigest())
+
+def check_record(path, record:dict|None) -> str|None:
+    "None if the file at `path` matches `record` (from `file_record`), else what is wrong with it."
+    path = Path(path)
+    if not path.is_file(): return 'is missing'
+    if not record: return 'has no manifest (written by an older codectok, or not by codectok)'
+    size = path.stat().st_size
+    if size != record['size']: return f"is {'truncated' if size < record['size'] else 'too long'}: {size:,} bytes, expected {record['size']:,}"
+    if file_record(path)['sha256'] != record['sha256']: return 'has changed since it was written (SHA-256 differs)'
+    return None
+
+# %% ../nbs/00_core.ipynb #313a9972
+def _manifest(path:Path) -> Path: return path.with_name(path.name + '.manifest.json')
+
+def cache_lock(path, timeout:float=-1):
+    "A file lock for cache entry `path` (on `<name>.lock` beside it): `with cache_lock(p):` one process at a time."
+    from filelock import FileLock
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path.with_name(path.name + '.lock')), timeout=timeout, is_singleton=True)
+
+def write_cached(path, write) -> Path:
+    "`atomic_write(path, write)`, then record the file's size and SHA-256 in its manifest; under `cache_lock`."
+    path = Path(path)
+    with cache_lock(path):
+        atomic_write(path, write)
+        record = file_record(path)
+        atomic_write(_manifest(path), lambda tmp: Path(tmp).write_text(json.dumps(record)))
+    return path
+
+def verify_cached(path) -> bool:
+    "True if cache file `path` matches its manifest; a bad one (no manifest, truncated, changed) is reported, deleted, False."
+    path = Path(path)
+    with cache_lock(path):
+        if not path.exists(): _manifest(path).unlink(missing_ok=True); return False
+        try: record = json.loads(_manifest(path).read_text())
+        except (OSError, ValueError): record = None
+        problem = check_record(path, record)
+        if problem is None: return True
+        warnings.warn(f"cache file {path} {problem}; rebuilding it.", CacheWarning, stacklevel=2)
+        path.unlink(missing_ok=True); _manifest(path).unlink(missing_ok=True)
+        return False
+
+def cached_file(path, # the cache file
+                write, # `write(tmp_path)` builds it
+                overwrite:bool=False) -> Path:
+    "`path`, built with `write` unless a verified copy is there; one process builds it while the others wait."
+    path = Path(path)
+    with cache_lock(path):
+        if overwrite or not verify_cached(path): write_cached(path, write)
+    return path
+
+# %% ../nbs/00_core.ipynb #88bff5c1
+def usable_checkpoint(path) -> bool:
+    "True if `path` is a complete torch/Lightning checkpoint (a zip whose CRCs check out); a damaged one is moved aside, with a warning."
+    import zipfile
+    path = Path(path)
+    if not path.is_file(): return False
+    try:
+        with zipfile.ZipFile(path) as z: bad = z.testzip()
+        problem = None if bad is None else f'member {bad} is corrupt'
+    except (zipfile.BadZipFile, OSError, EOFError) as e: problem = f'is not a complete checkpoint ({e})'
+    if problem is None: return True
+    aside = path.with_name(path.name + '.corrupt')
+    os.replace(path, aside)
+    warnings.warn(f"checkpoint {path} {problem}; moved it to {aside.name} and starting without it.", CacheWarning, stacklevel=2)
+    return False
 
 # %% ../nbs/00_core.ipynb #8f8dffba
 def as_numpy_audio(wav) -> np.ndarray:

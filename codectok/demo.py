@@ -13,7 +13,7 @@ from .core import *
 from .vq import CODEC_PRESETS
 from .codec import get_codec, multiscale_mel_distance, pitch_cents_error
 from .gpt import CodecLM, CodecLMConfig, load_codec_lm
-from .prompting import LabelConditioner, load_conditioner
+from .conditioning import LabelConditioner, load_conditioner
 from .maskgit import MaskGIT, load_maskgit
 from .masks import mask_bitrate
 from .vamp import vamp_chain
@@ -76,7 +76,7 @@ def save_debug_models(folder, # where to write lm*.safetensors and maskgit_*.{sa
                       seed:int=0) -> Path:
     "Tiny random models with the bundled names and shapes (K=8, N=1024; MaskGIT N_c=4): for tests, not for listening."
     from codectok.gpt import CodecLMConfig, save_codec_lm
-    from codectok.prompting import save_conditioner
+    from codectok.conditioning import save_conditioner
     from codectok.maskgit import MaskGITConfig, save_maskgit
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
@@ -96,7 +96,7 @@ def estimate_pitch(wav, sr:int) -> int:
 
 # %% ../nbs/11_demo.ipynb #24b8ff13
 def _check_generate_args(seconds, batch, pitch, family, temperature, top_k, top_p):
-    from codectok.prompting import family_index
+    from codectok.conditioning import family_index
     from codectok.sampling import check_sampling
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 600:
         raise ValueError(f"seconds must be a number in (0, 600], got {seconds!r}.")
@@ -125,7 +125,7 @@ def lm_generate(lm:CodecLM, cond:LabelConditioner, codec, # models from `bundled
     prompt = None
     if prompt_wav is not None:
         prompt_wav = torch.as_tensor(np.asarray(prompt_wav, dtype=np.float32)).reshape(-1)
-        prompt = codec.encode(prompt_wav)                                          # (1, K, T0)
+        prompt = codec.encode_long(prompt_wav)                                          # (1, K, T0)
         if pitch is None: pitch = estimate_pitch(prompt_wav.numpy(), codec.sample_rate)
     pitch, family = 60 if pitch is None else int(pitch), family or 'keyboard'
     T0 = 0 if prompt is None else prompt.shape[-1]
@@ -133,7 +133,7 @@ def lm_generate(lm:CodecLM, cond:LabelConditioner, codec, # models from `bundled
     with torch.inference_mode(): prefix = cond.prefix(pitch, family)              # (1, 2, n_embd)
     codes = generate(lm, T0 + n_new, prefix=prefix, batch_size=batch, temperature=temperature, top_k=top_k, top_p=top_p,
                      cfg_scale=cfg_scale, seed=seed, progress=progress, prompt_codes=prompt)   # (B, K, T0 + n_new)
-    with torch.inference_mode(): wav = codec.decode(codes)[:, 0].clamp(-1, 1)     # (B, S)
+    wav = codec.decode_long(codes, progress=progress)[:, 0].clamp(-1, 1)         # (B, S), in chunks: bounded memory
     wall = time.perf_counter() - t0
     new_s = n_new / codec.frame_rate
     return dict(wav=wav, codes=codes, prompt_frames=T0, pitch=pitch, family=family, seconds=new_s, wall_s=wall,
@@ -202,10 +202,10 @@ def vamp_audio(coarse:MaskGIT, c2f:MaskGIT, codec, # models from `bundled_maskgi
     if not temperature > 0: raise ValueError(f"temperature must be positive for vamping, got {temperature!r}.")
     wav = torch.as_tensor(np.asarray(wav, dtype=np.float32)).reshape(-1)
     t0 = time.perf_counter()
-    codes = codec.set_n_q(c2f.config.n_q).encode(wav)                             # (1, K, T)
+    codes = codec.set_n_q(c2f.config.n_q).encode_long(wav)                             # (1, K, T)
     mask = vamp_mask(codes, codec.frame_rate, wav=wav.numpy(), sr=codec.sample_rate, **recipes)
     out = vamp_windows(coarse, c2f, codes, mask, steps=steps, temperature=temperature, seed=seed, progress=progress)
-    with torch.inference_mode(): y = codec.decode(out)[0, 0, :len(wav)].clamp(-1, 1)
+    y = codec.decode_long(out, length=len(wav), progress=progress)[0, 0].clamp(-1, 1)
     wall, secs = time.perf_counter() - t0, len(wav) / codec.sample_rate
     return dict(wav=y, codes=codes, vamped=out, mask=mask, seconds=secs, wall_s=wall, real_time_factor=wall / secs,
                 prompt_bitrate_bps=float(mask_bitrate(mask, codec.frame_rate, codec.codebook_size)[0]))

@@ -4,25 +4,22 @@
 
 # %% ../nbs/07_gpt.ipynb #2af786c5
 from __future__ import annotations
-import csv, json, math, os
+import json, os
 from dataclasses import dataclass, asdict, replace, fields
 from pathlib import Path
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from fastcore.basics import patch
 from transformers import GPT2Config, GPT2Model
-import lightning as L
-from .core import cache_dir, set_seed, atomic_write
+from .core import set_seed, atomic_write, fetch_pretrained
 from functools import lru_cache
 from .patterns import Pattern, PATTERNS, get_pattern, apply_delay, delay_mask, revert_delay
 
 # %% auto #0
 __all__ = ['CodecLMConfig', 'debug_config', 'offset_codes', 'CodecLM', 'gpt2_forward', 'codec_lm_loss', 'save_codec_lm',
-           'load_codec_lm', 'warmup_cosine', 'CodecLMModule', 'markov_codes', 'unigram_entropy', 'markov_entropy',
-           'train_codec_lm', 'read_metrics', 'plot_loss_curves', 'cache_codec_tokens']
+           'load_codec_lm']
 
 # %% ../nbs/07_gpt.ipynb #304e9f47
 @dataclass
@@ -103,7 +100,8 @@ class CodecLM(nn.Module):
         if not isinstance(config, CodecLMConfig): raise ValueError(f"config must be a CodecLMConfig, got {type(config).__name__}.")
         c = config
         if c.pretrained:   # needs the model hub; the widths come from OpenAI's checkpoint
-            self.backbone = GPT2Model.from_pretrained('gpt2', resid_pdrop=c.dropout, embd_pdrop=c.dropout, attn_pdrop=c.dropout)
+            self.backbone = fetch_pretrained("OpenAI's GPT-2 backbone ('gpt2')", lambda: GPT2Model.from_pretrained(
+                'gpt2', resid_pdrop=c.dropout, embd_pdrop=c.dropout, attn_pdrop=c.dropout))
             g = self.backbone.config
             c = replace(c, n_embd=g.n_embd, n_layer=g.n_layer, n_head=g.n_head, n_positions=g.n_positions)
             self.backbone.set_input_embeddings(nn.Embedding(1, g.n_embd))   # the text table is never used: we pass inputs_embeds
@@ -248,7 +246,7 @@ def codec_lm_loss(logits:Tensor, # (B, S, K, V) from `CodecLM`
     n_k = m.sum((0, 2))                                               # (K,) real slots per codebook
     return dict(loss=ce.sum() / m.sum(), ce=ce.sum((0, 2)) / n_k.clamp(min=1))
 
-# %% ../nbs/07_gpt.ipynb #8e579143
+# %% ../nbs/07_gpt.ipynb #25073041
 @patch
 def loss(self:CodecLM, codes:Tensor, # (B, K, T) raw codes in [0, N)
          prefix:Tensor|None=None, # conditioning prefix, as for `forward`
@@ -288,189 +286,3 @@ def load_codec_lm(path, # a file written by `save_codec_lm`
     model = CodecLM(CodecLMConfig(**json.loads(meta['config'])))
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()})
     return model.to(device or 'cpu').eval()
-
-# %% ../nbs/07_gpt.ipynb #0842b693
-def warmup_cosine(step:int, warmup_steps:int, max_steps:int, min_ratio:float=0.1) -> float:
-    "LR multiplier: linear warmup to 1 over `warmup_steps`, then cosine decay to `min_ratio` at `max_steps`."
-    if warmup_steps < 0 or max_steps < 1 or not 0 <= min_ratio <= 1:
-        raise ValueError(f"need warmup_steps >= 0, max_steps >= 1 and 0 <= min_ratio <= 1, got {warmup_steps}, {max_steps}, {min_ratio}.")
-    if step < warmup_steps: return (step + 1) / warmup_steps
-    p = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))
-    return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * p))
-
-# %% ../nbs/07_gpt.ipynb #ad4b37e9
-def _unpack_batch(batch):
-    "-> (codes (B, K, T), cond or None) from a tensor, a (codes,) / (codes, cond) sequence or a dict."
-    if torch.is_tensor(batch): return batch, None
-    if isinstance(batch, dict):
-        if 'codes' not in batch: raise ValueError(f"a dict batch needs a 'codes' entry, got keys {sorted(batch)}.")
-        return batch['codes'], batch.get('cond')
-    if isinstance(batch, (list, tuple)) and len(batch) in (1, 2): return batch[0], (batch[1] if len(batch) == 2 else None)
-    raise ValueError(f"a batch must be codes, (codes,), (codes, cond) or {{'codes':..., 'cond':...}}, got {type(batch).__name__}.")
-
-class CodecLMModule(L.LightningModule):
-    "Lightning wrapper: the model's pattern inside (`CodecLM.loss`), AdamW + warmup/cosine schedule."
-    def __init__(self, config:CodecLMConfig|dict|None=None, # the model config (a dict when restored from a checkpoint)
-                 lr:float=1e-3, weight_decay:float=0.1, betas:tuple=(0.9, 0.95),
-                 warmup_steps:int=100, max_steps:int=10_000, min_lr_ratio:float=0.1):
-        super().__init__()
-        cfg = CodecLMConfig(**config) if isinstance(config, dict) else (config or CodecLMConfig())
-        self.model = CodecLM(cfg)
-        self.save_hyperparameters(dict(config=asdict(self.model.config), lr=lr, weight_decay=weight_decay, betas=tuple(betas),
-                                       warmup_steps=warmup_steps, max_steps=max_steps, min_lr_ratio=min_lr_ratio))
-
-    def forward(self, seq, prefix=None): return self.model(seq, prefix)
-
-    def _loss(self, batch) -> dict:
-        codes, cond = _unpack_batch(batch)
-        return self.model.loss(codes, cond)
-
-    def training_step(self, batch, batch_idx):
-        out = self._loss(batch)
-        self.log('train_loss', out['loss'], prog_bar=True)
-        self.log('lr', self.optimizers().param_groups[0]['lr'])
-        return out['loss']
-
-    def validation_step(self, batch, batch_idx):
-        out = self._loss(batch)
-        self.log('val_loss', out['loss'], prog_bar=True)
-        for k, ce in enumerate(out['ce']): self.log(f'val_ce_k{k}', ce)
-
-    def configure_optimizers(self):
-        h = self.hparams
-        decay = [p for n, p in self.named_parameters() if p.ndim >= 2]
-        rest = [p for n, p in self.named_parameters() if p.ndim < 2]
-        opt = torch.optim.AdamW([dict(params=decay, weight_decay=h.weight_decay), dict(params=rest, weight_decay=0.0)],
-                                lr=h.lr, betas=tuple(h.betas))
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: warmup_cosine(t, h.warmup_steps, h.max_steps, h.min_lr_ratio))
-        return dict(optimizer=opt, lr_scheduler=dict(scheduler=sched, interval='step', frequency=1))
-
-# %% ../nbs/07_gpt.ipynb #699bad0e
-def markov_codes(n_items:int, # number of sequences
-                 n_q:int=4, # K codebooks
-                 n_frames:int=32, # T frames per sequence
-                 codebook_size:int=16, # N codes per codebook
-                 alpha:float=0.1, # Dirichlet concentration of the transition rows (small = predictable)
-                 seed:int=0,
-                ) -> tuple: # (codes (n_items, K, T) long, transitions (K, N, N) float)
-    "Synthetic codec tokens: codebook 0 is a Markov chain in time, codebook k>0 is drawn given codebook k-1 at the same frame."
-    if min(n_items, n_q, n_frames, codebook_size) < 1 or alpha <= 0: raise ValueError("n_items, n_q, n_frames, codebook_size must be >= 1 and alpha > 0.")
-    rng = np.random.default_rng(seed)
-    A = rng.dirichlet(np.full(codebook_size, alpha), size=(n_q, codebook_size))       # (K, N, N), rows sum to 1
-    cdf = np.cumsum(A, -1); cdf[..., -1] = 1.0
-    draw = lambda k, prev: (rng.random(prev.shape)[..., None] > cdf[k, prev]).sum(-1)  # inverse-CDF sampling
-    x = np.empty((n_items, n_q, n_frames), dtype=np.int64)
-    x[:, 0, 0] = rng.integers(0, codebook_size, n_items)
-    for t in range(1, n_frames): x[:, 0, t] = draw(0, x[:, 0, t - 1])
-    for k in range(1, n_q): x[:, k] = draw(k, x[:, k - 1])
-    return torch.from_numpy(x), torch.from_numpy(A).float()
-
-def unigram_entropy(codes:Tensor, codebook_size:int) -> Tensor:
-    "(K,) entropy in nats of each codebook's token frequencies: the loss of a model that ignores context."
-    _check_seq(codes, None, codebook_size, 'codes', special=False)
-    p = F.one_hot(codes, codebook_size).float().mean((0, 2))              # (K, N)
-    return -(p * p.clamp_min(1e-12).log()).sum(-1)
-
-def markov_entropy(codes:Tensor, transitions:Tensor) -> Tensor:
-    "(K,) the best achievable mean CE in nats for codes drawn by `markov_codes` (frame 0 of codebook 0: uniform)."
-    K, N, _ = transitions.shape
-    H = -(transitions * transitions.clamp_min(1e-12).log()).sum(-1)      # (K, N): entropy of every row
-    h0 = torch.cat([torch.full((codes.shape[0], 1), math.log(N)), H[0][codes[:, 0, :-1]]], 1)   # (n, T)
-    return torch.stack([h0.mean()] + [H[k][codes[:, k - 1]].mean() for k in range(1, K)])
-
-# %% ../nbs/07_gpt.ipynb #8fd446bd
-class _Codes(torch.utils.data.Dataset):
-    "A (n, K, T) tensor, optionally with (n, ...) conditions, as a dataset of `codes` or `(codes, cond)`."
-    def __init__(self, codes, cond=None): self.codes, self.cond = codes, cond
-    def __len__(self): return len(self.codes)
-    def __getitem__(self, i): return self.codes[i] if self.cond is None else (self.codes[i], self.cond[i])
-
-def _as_dataset(data):
-    if torch.is_tensor(data):
-        if data.ndim != 3: raise ValueError(f"a codes tensor must have shape (n, K, T), got {tuple(data.shape)}.")
-        return _Codes(data)
-    if isinstance(data, tuple) and len(data) == 2 and all(torch.is_tensor(x) for x in data): return _Codes(*data)
-    if isinstance(data, torch.utils.data.Dataset): return data
-    raise ValueError(f"codes_dataset must be a (n, K, T) tensor, a (codes, cond) pair of tensors or a Dataset, got {type(data).__name__}.")
-
-def train_codec_lm(codes_dataset, # (n, K, T) codes tensor, (codes, cond) tensors, or a Dataset of either
-                   config:CodecLMConfig|None=None, # model config (default `CodecLMConfig()`)
-                   val_dataset=None, # held-out data; default: a `val_fraction` split of `codes_dataset`
-                   val_fraction:float=0.1,
-                   batch_size:int=32, max_steps:int=1000, lr:float=1e-3, warmup_steps:int|None=None, # default max_steps // 20
-                   weight_decay:float=0.1, val_every:int=100, # validate every `val_every` steps
-                   log_dir=None, # logs + checkpoints; default `cache_dir('runs', 'codec_lm')`
-                   ckpt_path=None, # resume from this Lightning checkpoint (e.g. `<log_dir>/checkpoints/last.ckpt`)
-                   accelerator:str='auto', precision=None, seed:int=0,
-                   progress_bar:bool=True, callbacks:list|None=None, num_workers:int=0,
-                  ) -> tuple: # (CodecLMModule, lightning Trainer)
-    "Train a `CodecLM` on raw codes with Lightning; returns the module (best weights not reloaded) and the trainer."
-    from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
-    from lightning.pytorch.loggers import CSVLogger
-    from torch.utils.data import DataLoader, random_split
-    L.seed_everything(seed, verbose=False)
-    ds = _as_dataset(codes_dataset)
-    if val_dataset is None:
-        n_val = max(1, int(round(len(ds) * val_fraction)))
-        if n_val >= len(ds): raise ValueError(f"need more than {n_val} items to hold out a validation split, got {len(ds)}.")
-        ds, val = random_split(ds, [len(ds) - n_val, n_val], generator=torch.Generator().manual_seed(seed))
-    else: val = _as_dataset(val_dataset)
-    log_dir = Path(log_dir) if log_dir is not None else cache_dir('runs', 'codec_lm')
-    module = CodecLMModule(config or CodecLMConfig(), lr=lr, weight_decay=weight_decay, max_steps=max_steps,
-                           warmup_steps=max_steps // 20 if warmup_steps is None else warmup_steps)
-    cbs = [ModelCheckpoint(dirpath=log_dir/'checkpoints', monitor='val_loss', save_last=True, filename='best-{step}')]
-    if progress_bar: cbs.append(TQDMProgressBar(refresh_rate=max(1, max_steps // 20)))
-    trainer = L.Trainer(max_steps=max_steps, val_check_interval=min(val_every, max_steps), check_val_every_n_epoch=None,
-                        logger=CSVLogger(log_dir, name='', version=None), callbacks=cbs + list(callbacks or []),
-                        accelerator=accelerator, devices=1, precision=precision, enable_progress_bar=progress_bar,
-                        enable_model_summary=False, log_every_n_steps=max(1, min(50, max_steps // 50)), num_sanity_val_steps=0)
-    train_dl = DataLoader(ds, batch_size=batch_size, shuffle=True, drop_last=len(ds) >= batch_size, num_workers=num_workers)
-    val_dl = DataLoader(val, batch_size=batch_size, num_workers=num_workers)
-    trainer.fit(module, train_dl, val_dl, ckpt_path=ckpt_path)
-    return module, trainer
-
-# %% ../nbs/07_gpt.ipynb #09cb48de
-def read_metrics(log_dir) -> dict:
-    "Columns of a CSVLogger `metrics.csv` (found under `log_dir`, newest version) as {name: (steps, values)}."
-    files = sorted(Path(log_dir).rglob('metrics.csv'), key=lambda p: p.stat().st_mtime)
-    if not files: raise FileNotFoundError(f"no metrics.csv under {log_dir}.")
-    out = {}
-    with open(files[-1]) as f:
-        for row in csv.DictReader(f):
-            for k, v in row.items():
-                if k != 'step' and k != 'epoch' and v not in ('', None):
-                    s, vals = out.setdefault(k, ([], [])); s.append(int(row['step'])); vals.append(float(v))
-    return out
-
-def plot_loss_curves(metrics:dict, hlines:dict|None=None, ax=None):
-    "Train/val loss against step from `read_metrics`, with optional reference lines {label: value}."
-    import matplotlib.pyplot as plt
-    if ax is None: ax = plt.gca()
-    for k in ('train_loss', 'val_loss'):
-        if k in metrics: ax.plot(*metrics[k], label=k, marker='o' if k == 'val_loss' else None, ms=3)
-    for (label, v), ls in zip((hlines or {}).items(), ('--', ':', '-.')): ax.axhline(v, color='gray', ls=ls, label=label)
-    ax.set_xlabel('step'); ax.set_ylabel('CE (nats)'); ax.legend(fontsize=8)
-    return ax
-
-# %% ../nbs/07_gpt.ipynb #fbb70680
-def cache_codec_tokens(encode, # callable: (B, 1, samples) float waveforms -> (B, K, T) codes
-                       dataset, # items are dicts with a 'wav' (samples,) tensor of equal lengths (e.g. `NSynthDataset`)
-                       name:str, # cache file name (no suffix), e.g. 'nsynth_mini_train_minicodec'
-                       batch_size:int=16, overwrite:bool=False, root=None) -> Tensor: # (n, K, T) long codes
-    "Encode every item of `dataset` once and cache the codes as safetensors; later calls just load them."
-    from safetensors.torch import save_file, load_file
-    path = Path(root or cache_dir('tokens'))/f'{name}.safetensors'
-    if path.exists() and not overwrite: return load_file(str(path))['codes']
-    if len(dataset) == 0: raise ValueError("dataset is empty.")
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(dataset), batch_size):
-            wav = torch.stack([torch.as_tensor(dataset[j]['wav']) for j in range(i, min(i + batch_size, len(dataset)))])[:, None]
-            codes = encode(wav)
-            if not torch.is_tensor(codes) or codes.ndim != 3 or codes.shape[0] != wav.shape[0] or codes.is_floating_point():
-                raise ValueError(f"encode must return (B, K, T) integer codes for a batch of {wav.shape[0]}, got "
-                                 f"{(tuple(codes.shape), codes.dtype) if torch.is_tensor(codes) else type(codes).__name__}.")
-            out.append(codes.long().cpu())
-    codes = torch.cat(out)
-    atomic_write(path, lambda tmp: save_file({'codes': codes.contiguous()}, tmp))
-    return codes

@@ -16,19 +16,17 @@ __all__ = ['PATTERNS', 'roll_along', 'apply_delay', 'delay_mask', 'revert_delay'
 
 # %% ../nbs/06_patterns.ipynb #7816e8fd
 def _check_int_tensor(x, name:str):
-    if not torch.is_tensor(x): raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}.")
+    if not torch.is_tensor(x):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}.")
     if x.dtype.is_floating_point or x.dtype.is_complex or x.dtype == torch.bool:
         raise ValueError(f"{name} must hold integer token ids, got dtype {x.dtype}.")
 
-def roll_along(x:Tensor, # tensor of rank ≥ 1
-               shifts, # integer shifts, one per row: broadcastable to `x.shape` without `dim`
-               dim:int=-1, # the dimension the rows run along
-              )->Tensor: # same shape as `x`; each row is `torch.roll(row, shift)`
-    """Circularly shift every row of `x` along `dim` by its own amount, with one `torch.gather`.
-
-    `roll_along(tensor([[1,2,3,4],[5,6,7,8]]), tensor([0,1]))` -> `tensor([[1,2,3,4],[8,5,6,7]])`"""
-    if not torch.is_tensor(x) or x.ndim < 1: raise ValueError("x must be a tensor with at least one dimension.")
-    if not -x.ndim <= dim < x.ndim: raise ValueError(f"dim={dim} is out of range for a {x.ndim}-D tensor.")
+def _check_roll(x, shifts, dim:int) -> tuple:
+    "`dim` made non-negative, and `shifts` as an integer tensor that broadcasts to x without `dim`."
+    if not torch.is_tensor(x) or x.ndim < 1:
+        raise ValueError("x must be a tensor with at least one dimension.")
+    if not -x.ndim <= dim < x.ndim:
+        raise ValueError(f"dim={dim} is out of range for a {x.ndim}-D tensor.")
     dim %= x.ndim
     shifts = torch.as_tensor(shifts, device=x.device)
     _check_int_tensor(shifts, 'shifts')
@@ -38,18 +36,35 @@ def roll_along(x:Tensor, # tensor of rank ≥ 1
     if shape != rows:
         raise ValueError(f"shifts of shape {tuple(shifts.shape)} must broadcast to {tuple(rows)}, "
                          f"the shape of x {tuple(x.shape)} without dim {dim}.")
+    return dim, shifts
+
+# %% ../nbs/06_patterns.ipynb #79fc5180
+def roll_along(x:Tensor, # tensor of rank ≥ 1
+               shifts, # integer shifts, one per row: broadcastable to `x.shape` without `dim`
+               dim:int=-1, # the dimension the rows run along
+              )->Tensor: # same shape as `x`; each row is `torch.roll(row, shift)`
+    """Circularly shift every row of `x` along `dim` by its own amount, with one `torch.gather`.
+
+    `roll_along(tensor([[1,2,3,4],[5,6,7,8]]), tensor([0,1]))` -> `tensor([[1,2,3,4],[8,5,6,7]])`"""
+    dim, shifts = _check_roll(x, shifts, dim)
     n = x.shape[dim]
     if n == 0: return x.clone()
-    shifts = shifts.reshape((1,) * (len(rows) - shifts.ndim) + tuple(shifts.shape))
-    src = (torch.arange(n, device=x.device) - shifts.unsqueeze(-1)) % n   # (*shifts, n): source column of each output
+    shifts = shifts.reshape((1,) * (x.ndim - 1 - shifts.ndim) + tuple(shifts.shape))   # one per row
+    src = (torch.arange(n, device=x.device) - shifts.unsqueeze(-1)) % n   # (*shifts, n) sources
     return x.gather(dim, src.movedim(-1, dim).expand(x.shape))
 
 # %% ../nbs/06_patterns.ipynb #d158c58e
 def _check_codes(codes, name:str='codes'):
     _check_int_tensor(codes, name)
-    if codes.ndim != 3: raise ValueError(f"{name} must have shape (B, K, T), got a {codes.ndim}-D tensor of shape {tuple(codes.shape)}.")
+    if codes.ndim != 3:
+        raise ValueError(f"{name} must have shape (B, K, T), got a {codes.ndim}-D tensor of shape "
+                         f"{tuple(codes.shape)}.")
     if codes.shape[1] < 1 or codes.shape[2] < 1:
-        raise ValueError(f"{name} needs at least one codebook and one step, got shape {tuple(codes.shape)}.")
+        raise ValueError(f"{name} needs at least one codebook and one step, got shape "
+                         f"{tuple(codes.shape)}.")
+
+def _check_KT(K:int, T:int):
+    if K < 1 or T < 1: raise ValueError(f"K and T must be at least 1, got K={K}, T={T}.")
 
 def _check_delays(delays, K:int, device=None) -> Tensor:
     "The delays as a (K,) long tensor; `None` means `arange(K)` (MusicGen's delay pattern)."
@@ -57,7 +72,9 @@ def _check_delays(delays, K:int, device=None) -> Tensor:
     d = torch.as_tensor(delays, device=device)
     if d.dtype.is_floating_point or d.dtype.is_complex or d.dtype == torch.bool:
         raise ValueError(f"delays must be integers, got dtype {d.dtype}.")
-    if d.ndim != 1 or len(d) != K: raise ValueError(f"delays must be a 1-D sequence of K={K} integers, got shape {tuple(d.shape)}.")
+    if d.ndim != 1 or len(d) != K:
+        raise ValueError(f"delays must be a 1-D sequence of K={K} integers, got shape "
+                         f"{tuple(d.shape)}.")
     if (d < 0).any(): raise ValueError(f"delays must be non-negative, got {d.tolist()}.")
     return d.long()
 
@@ -76,8 +93,8 @@ def apply_delay(codes:Tensor, # (B, K, T) codebook indices in [0, codebook_size)
     _check_codes(codes); _check_pad_id(pad_id)
     B, K, T = codes.shape
     d = _check_delays(delays, K).tolist()
-    out = codes.new_empty((B, K, T + max(d)))                 # every slot is written exactly once below
-    for k, dk in enumerate(d):                                # K is small (4-32): one copy per codebook row
+    out = codes.new_empty((B, K, T + max(d)))   # every slot is written exactly once below
+    for k, dk in enumerate(d):   # K is small (4-32): one copy per codebook row
         out[:, k, :dk] = pad_id; out[:, k, dk:dk + T] = codes[:, k]; out[:, k, dk + T:] = pad_id
     return out
 
@@ -87,10 +104,12 @@ def delay_mask(K:int, # number of codebooks
                delays=None, # (K,) non-negative delays; default `arange(K)`
                device=None,
               )->Tensor: # (K, T + max(delays)) bool, True where a real code sits
-    "Where `apply_delay` puts real codes: `delay_mask(2, 3)` -> `[[1,1,1,0],[0,1,1,1]]` (as booleans)."
-    if K < 1 or T < 1: raise ValueError(f"K and T must be at least 1, got K={K}, T={T}.")
+    """Where `apply_delay` puts real codes: `delay_mask(2, 3)` -> `[[1,1,1,0],[0,1,1,1]]` (as
+    booleans)."""
+    _check_KT(K, T)
     d = _check_delays(delays, K, device)
-    t = torch.arange(T + int(d.max()), device=device)[None] - d[:, None]   # (K, S): frame held at each step
+    # (K, S): frame held at each step
+    t = torch.arange(T + int(d.max()), device=device)[None] - d[:, None]
     return (t >= 0) & (t < T)
 
 # %% ../nbs/06_patterns.ipynb #200c5851
@@ -102,10 +121,32 @@ def revert_delay(seq:Tensor, # (B, K, S) delayed sequence from `apply_delay`
     B, K, S = seq.shape
     d = _check_delays(delays, K, seq.device)
     T = S - int(d.max())
-    if T < 1: raise ValueError(f"seq has {S} steps but delays up to {int(d.max())} need at least {int(d.max()) + 1}.")
+    if T < 1:
+        raise ValueError(f"seq has {S} steps but delays up to {int(d.max())} need at least "
+                         f"{int(d.max()) + 1}.")
     out = seq.new_empty((B, K, T))
-    for k, dk in enumerate(d.tolist()): out[:, k] = seq[:, k, dk:dk + T]   # codebook k sits at steps dk..dk+T-1
+    # codebook k: steps dk..dk+T-1
+    for k, dk in enumerate(d.tolist()): out[:, k] = seq[:, k, dk:dk + T]
     return out
+
+# %% ../nbs/06_patterns.ipynb #33e98d19
+def _check_t_index(t_index:Tensor, T:int) -> Tensor:
+    "t_index as a CPU long tensor, checked to predict every (t, k) exactly once."
+    _check_int_tensor(t_index, 't_index')
+    if t_index.ndim != 2 or t_index.shape[0] < 1:
+        raise ValueError(f"t_index must have shape (K, S) with K ≥ 1, got {tuple(t_index.shape)}.")
+    if T < 1: raise ValueError(f"T must be at least 1, got {T}.")
+    t_index = t_index.long().cpu()
+    if ((t_index < -1) | (t_index >= T)).any():
+        raise ValueError(f"t_index entries must be -1 or a frame in [0, {T}).")
+    mask = t_index >= 0
+    hits = torch.zeros(t_index.shape[0], T, dtype=torch.long)
+    hits.scatter_add_(1, t_index.clamp(min=0), mask.long())   # (K, T): times each (t, k) appears
+    if (hits != 1).any():
+        k, t = (hits != 1).nonzero()[0].tolist()
+        raise ValueError(f"a pattern must predict every (t, k) exactly once; "
+                         f"(t={t}, k={k}) appears {hits[k, t]} times.")
+    return t_index
 
 # %% ../nbs/06_patterns.ipynb #04479520
 class Pattern:
@@ -118,60 +159,62 @@ class Pattern:
     def __init__(self, t_index:Tensor, # (K, S) long, frame index or -1
                  T:int, # number of frames
                  name:str='custom'):
-        _check_int_tensor(t_index, 't_index')
-        if t_index.ndim != 2 or t_index.shape[0] < 1: raise ValueError(f"t_index must have shape (K, S) with K ≥ 1, got {tuple(t_index.shape)}.")
-        if T < 1: raise ValueError(f"T must be at least 1, got {T}.")
-        t_index = t_index.long().cpu()
-        if ((t_index < -1) | (t_index >= T)).any(): raise ValueError(f"t_index entries must be -1 or a frame in [0, {T}).")
-        mask = t_index >= 0
-        hits = torch.zeros(t_index.shape[0], T, dtype=torch.long).scatter_add_(1, t_index.clamp(min=0), mask.long())
-        if (hits != 1).any():
-            k, t = (hits != 1).nonzero()[0].tolist()
-            raise ValueError(f"a pattern must predict every (t, k) exactly once; (t={t}, k={k}) appears {hits[k, t]} times.")
-        self.t_index, self.mask, self.T, self.name = t_index, mask, T, name   # mask: (K, S) True where a code sits
+        t_index = _check_t_index(t_index, T)
+        mask = t_index >= 0   # (K, S) True where a code sits
+        self.t_index, self.mask, self.T, self.name = t_index, mask, T, name
         self.K, self.S = t_index.shape
         ks, ss = mask.nonzero(as_tuple=True)
-        self.s_index = torch.empty(self.K, T, dtype=torch.long)               # (K, T): step where (t, k) is predicted
+        self.s_index = torch.empty(self.K, T, dtype=torch.long)   # (K, T): step of (t, k)
         self.s_index[ks, t_index[ks, ss]] = ss
         self._on_device = {}
 
-    def tables(self, device=None) -> tuple:
-        "(t_index, mask, s_index) on `device`, copied once per device and cached (samplers call this every step)."
-        key = str(torch.device(device or 'cpu'))
-        if key not in self._on_device: self._on_device[key] = tuple(x.to(device or 'cpu') for x in (self.t_index, self.mask, self.s_index))
-        return self._on_device[key]
-
     def __len__(self): return self.S
     def __repr__(self): return f"Pattern({self.name!r}, K={self.K}, T={self.T}, S={self.S})"
+
+# %% ../nbs/06_patterns.ipynb #88efffe3
+def _tables(self:Pattern, device=None) -> tuple:
+    """(t_index, mask, s_index) on `device`, copied once per device and cached (samplers call this
+    every step)."""
+    key = str(torch.device(device or 'cpu'))
+    if key not in self._on_device:
+        tabs = (self.t_index, self.mask, self.s_index)
+        self._on_device[key] = tuple(x.to(device or 'cpu') for x in tabs)
+    return self._on_device[key]
+Pattern.tables = _tables
 
 # %% ../nbs/06_patterns.ipynb #e1c37fc3
 def _from_steps(cls, steps:list, # [P_1, ..., P_S], each a list of (t, k) pairs
                 K:int, T:int, name:str='custom') -> Pattern:
     "A `Pattern` from MusicGen's list of steps (P_0 = ∅ is implicit and left out)."
-    if K < 1 or T < 1: raise ValueError(f"K and T must be at least 1, got K={K}, T={T}.")
+    _check_KT(K, T)
     t_index = torch.full((K, len(steps)), -1, dtype=torch.long)
     for s, step in enumerate(steps):
         for t, k in step:
-            if not (0 <= t < T and 0 <= k < K): raise ValueError(f"step {s} has (t={t}, k={k}) outside T={T}, K={K}.")
-            if t_index[k, s] >= 0: raise ValueError(f"step {s} predicts codebook {k} twice; each codebook may appear at most once per step.")
+            if not (0 <= t < T and 0 <= k < K):
+                raise ValueError(f"step {s} has (t={t}, k={k}) outside T={T}, K={K}.")
+            if t_index[k, s] >= 0:
+                raise ValueError(f"step {s} predicts codebook {k} twice; "
+                                 "each codebook may appear at most once per step.")
             t_index[k, s] = t
     return cls(t_index, T, name)
 Pattern.from_steps = classmethod(_from_steps)
 
 def _steps(self) -> list:
     "The steps P_1..P_S as lists of (t, k) pairs, in codebook order."
-    return [[(int(self.t_index[k, s]), k) for k in range(self.K) if self.mask[k, s]] for s in range(self.S)]
+    return [[(int(self.t_index[k, s]), k) for k in range(self.K) if self.mask[k, s]]
+            for s in range(self.S)]
 Pattern.steps = property(_steps)
 
 # %% ../nbs/06_patterns.ipynb #1c83aadd
 def delay_pattern(K:int, T:int, delays=None) -> Pattern:
     "Codebook k delayed by `delays[k]` steps (default k): MusicGen's eq. 6. S = T + max(delays)."
-    if K < 1 or T < 1: raise ValueError(f"K and T must be at least 1, got K={K}, T={T}.")
+    _check_KT(K, T)
     d = _check_delays(delays, K)
     t = torch.arange(T + int(d.max()))[None] - d[:, None]   # (K, S)
     name = 'delay' if delays is None else f"delay{tuple(d.tolist())}"
     return Pattern(torch.where((t >= 0) & (t < T), t, -1), T, name)
 
+# %% ../nbs/06_patterns.ipynb #f745db70
 def parallel_pattern(K:int, T:int) -> Pattern:
     "All K codebooks of frame s at step s (eq. 5). S = T."
     p = delay_pattern(K, T, [0] * K); p.name = 'parallel'; return p
@@ -180,19 +223,23 @@ def partial_delay_pattern(K:int, T:int) -> Pattern:
     "Codebook 0 first, codebooks 1..K-1 together one step later. S = T + 1 (T when K = 1)."
     p = delay_pattern(K, T, [0] + [1] * (K - 1)); p.name = 'partial_delay'; return p
 
+# %% ../nbs/06_patterns.ipynb #e915eb9d
 def valle_pattern(K:int, T:int) -> Pattern:
-    "VALL-E: codebook 0 for all frames, then codebooks 1..K-1 in parallel frame by frame. S = 2T (T when K = 1)."
-    if K < 1 or T < 1: raise ValueError(f"K and T must be at least 1, got K={K}, T={T}.")
+    """VALL-E: codebook 0 for all frames, then codebooks 1..K-1 in parallel frame by frame. S = 2T
+    (T if K = 1)."""
+    _check_KT(K, T)
     t_index = torch.full((K, T if K == 1 else 2 * T), -1)
     t_index[0, :T] = torch.arange(T)
     if K > 1: t_index[1:, T:] = torch.arange(T)
     return Pattern(t_index, T, 'valle')
 
+# %% ../nbs/06_patterns.ipynb #9fbde465
 def flattening_pattern(K:int, T:int) -> Pattern:
     "One code per step: (t=0,k=0), (0,1), ..., (0,K-1), (1,0), ... An exact decomposition. S = K·T."
-    if K < 1 or T < 1: raise ValueError(f"K and T must be at least 1, got K={K}, T={T}.")
+    _check_KT(K, T)
     steps = torch.arange(T)[None] * K + torch.arange(K)[:, None]   # (K, T): step of (t, k)
-    t_index = torch.full((K, K * T), -1).scatter_(1, steps, torch.arange(T).expand(K, T).contiguous())
+    frames = torch.arange(T).expand(K, T).contiguous()
+    t_index = torch.full((K, K * T), -1).scatter_(1, steps, frames)
     return Pattern(t_index, T, 'flattening')
 
 # %% ../nbs/06_patterns.ipynb #9efa1661
@@ -202,25 +249,32 @@ PATTERNS = dict(parallel=parallel_pattern, delay=delay_pattern, partial_delay=pa
 def get_pattern(name:str, # one of `PATTERNS`: parallel, delay, partial_delay, valle, flattening
                 K:int, T:int, **kwargs) -> Pattern:
     "The named pattern for K codebooks and T frames, e.g. `get_pattern('delay', 4, 1500)`."
-    if name not in PATTERNS: raise ValueError(f"unknown pattern {name!r}; expected one of {list(PATTERNS)}.")
+    if name not in PATTERNS:
+        raise ValueError(f"unknown pattern {name!r}; expected one of {list(PATTERNS)}.")
     return PATTERNS[name](K, T, **kwargs)
 
 def pattern_length(name:str, K:int, T:int) -> int:
-    "Number of steps S, in closed form: parallel T, delay T+K-1, partial_delay T+1, valle 2T, flattening K·T."
-    if name not in PATTERNS: raise ValueError(f"unknown pattern {name!r}; expected one of {list(PATTERNS)}.")
-    if K < 1 or T < 1: raise ValueError(f"K and T must be at least 1, got K={K}, T={T}.")
-    return dict(parallel=T, delay=T + K - 1, partial_delay=T + (K > 1), valle=T * (1 + (K > 1)), flattening=K * T)[name]
+    """Number of steps S, in closed form: parallel T, delay T+K-1, partial_delay T+1, valle 2T,
+    flattening K·T."""
+    if name not in PATTERNS:
+        raise ValueError(f"unknown pattern {name!r}; expected one of {list(PATTERNS)}.")
+    _check_KT(K, T)
+    S = dict(parallel=T, delay=T + K - 1, partial_delay=T + (K > 1), valle=T * (1 + (K > 1)),
+             flattening=K * T)
+    return S[name]
 
 # %% ../nbs/06_patterns.ipynb #7f979df5
 def plot_pattern(pattern:Pattern, ax=None, max_steps:int=None):
-    "Draw `pattern` as a grid: steps across, codebooks down, each cell labelled with its frame t (blank = pad)."
+    """Draw `pattern` as a grid: steps across, codebooks down, each cell labelled with its frame t
+    (blank = pad)."""
     import matplotlib.pyplot as plt
     if ax is None: ax = plt.gca()
     t = pattern.t_index[:, :max_steps].numpy().astype(float)
     t[t < 0] = np.nan                                                    # pad slots stay blank
     ax.imshow(t, cmap='viridis', vmin=0, vmax=max(pattern.T - 1, 1), aspect='equal')
     for (k, s), v in np.ndenumerate(t):
-        if not np.isnan(v): ax.text(s, k, str(int(v)), ha='center', va='center', fontsize=7, color='w')
+        if np.isnan(v): continue
+        ax.text(s, k, str(int(v)), ha='center', va='center', fontsize=7, color='w')
     ax.set_xticks(range(t.shape[1])); ax.set_yticks(range(pattern.K))
     ax.tick_params(labelsize=6); ax.set_title(f"{pattern.name}: S = {pattern.S}", fontsize=9)
     ax.set_xlabel('step s', fontsize=8); ax.set_ylabel('codebook k', fontsize=8)
@@ -229,9 +283,12 @@ def plot_pattern(pattern:Pattern, ax=None, max_steps:int=None):
 # %% ../nbs/06_patterns.ipynb #7f9620c2
 def _check_shape(self, x, name, last):
     if x.ndim < 3 or tuple(x.shape[1:3]) != (self.K, last):
-        raise ValueError(f"{name} must have shape (B, K={self.K}, {last}{', V' if x.ndim == 4 else ''}) for {self!r}, got {tuple(x.shape)}.")
+        v = ', V' if x.ndim == 4 else ''
+        raise ValueError(f"{name} must have shape (B, K={self.K}, {last}{v}) for {self!r}, "
+                         f"got {tuple(x.shape)}.")
 
-def _build(self, codes:Tensor, # (B, K, T) codes
+# %% ../nbs/06_patterns.ipynb #5263b4d5
+def _build(self:Pattern, codes:Tensor, # (B, K, T) codes
            pad_id:int, # written where the pattern has no code; codectok uses codebook_size
           ) -> tuple: # (seq (B, K, S), mask (K, S) bool, True where a code sits)
     "Lay `codes` out step by step: `seq[b, k, s] = codes[b, k, t_index[k, s]]`, pad elsewhere."
@@ -241,28 +298,43 @@ def _build(self, codes:Tensor, # (B, K, T) codes
     return seq.masked_fill(~mask, pad_id), mask
 Pattern.build = _build
 
-def _revert(self, seq:Tensor, # (B, K, S) pattern sequence
+def _revert(self:Pattern, seq:Tensor, # (B, K, S) pattern sequence
            ) -> Tensor: # (B, K, T) codes
     "Read every (t, k) back from the step that predicts it: the exact inverse of `build`."
     _check_codes(seq, 'seq'); _check_shape(self, seq, 'seq', self.S)
-    return seq.gather(2, self.tables(seq.device)[2][None].expand(seq.shape[0], self.K, self.T))
+    s_index = self.tables(seq.device)[2]
+    return seq.gather(2, s_index[None].expand(seq.shape[0], self.K, self.T))
 Pattern.revert = _revert
 
 # %% ../nbs/06_patterns.ipynb #341cc931
-def _revert_logits(self, logits:Tensor, # (B, K, S', V) with S' ≤ S; logits[b, k, s] predicts seq[b, k, s]
+def _revert_logits(self:Pattern,
+                   logits:Tensor, # (B, K, S', V) with S' ≤ S; logits[b, k, s] predicts seq[b, k, s]
                    fill:float=float('nan'), # value for (t, k) whose step is beyond S'
-                  ) -> tuple: # (logits (B, K, T, V), mask (K, T) bool: True where the step was available)
+                  ) -> tuple: # (logits (B, K, T, V), mask (K, T) bool: True where the step exists)
     "Per-(t, k) logits aligned with the codes: `out[b, k, t] = logits[b, k, s_index[k, t]]`."
     if not torch.is_tensor(logits) or logits.ndim != 4:
-        raise ValueError(f"logits must have shape (B, K, S, V), got {tuple(logits.shape) if torch.is_tensor(logits) else type(logits).__name__}.")
+        shape = tuple(logits.shape) if torch.is_tensor(logits) else type(logits).__name__
+        raise ValueError(f"logits must have shape (B, K, S, V), got {shape}.")
     B, K, S, V = logits.shape
     if K != self.K or not 1 <= S <= self.S:
-        raise ValueError(f"logits must have shape (B, K={self.K}, S ≤ {self.S}, V) for {self!r}, got {tuple(logits.shape)}.")
+        raise ValueError(f"logits must have shape (B, K={self.K}, S ≤ {self.S}, V) for {self!r}, "
+                         f"got {tuple(logits.shape)}.")
     s_index = self.tables(logits.device)[2]
     mask = s_index < S
     out = logits.gather(2, s_index.clamp(max=S - 1)[None, :, :, None].expand(B, K, self.T, V))
     return out.masked_fill(~mask[None, :, :, None], fill), mask
 Pattern.revert_logits = _revert_logits
+
+# %% ../nbs/06_patterns.ipynb #6fa870d2
+def _check_mask(seq:Tensor, mask:Tensor) -> None:
+    "mask is a (K, S) bool tensor and seq a (B, K, S') batch with S' ≤ S."
+    if not torch.is_tensor(mask) or mask.dtype != torch.bool or mask.ndim != 2:
+        shape = tuple(mask.shape) if torch.is_tensor(mask) else type(mask).__name__
+        raise ValueError(f"mask must be a (K, S) bool tensor, got {shape}.")
+    if mask.shape[0] != seq.shape[1] or seq.shape[2] > mask.shape[1]:
+        raise ValueError(f"seq of shape {tuple(seq.shape)} does not fit mask of shape "
+                         f"{tuple(mask.shape)}: expected (B, {mask.shape[0]}, S') with "
+                         f"S' ≤ {mask.shape[1]}.")
 
 # %% ../nbs/06_patterns.ipynb #4319a1e7
 def fill_pad(seq:Tensor, # (B, K, S') tokens with S' ≤ S
@@ -270,10 +342,5 @@ def fill_pad(seq:Tensor, # (B, K, S') tokens with S' ≤ S
              pad_id:int, # the pad id, codectok uses codebook_size
             ) -> Tensor: # (B, K, S') with pad_id wherever mask[:, :S'] is False
     "Force the pad id into the slots where the pattern has no code."
-    _check_codes(seq, 'seq'); _check_pad_id(pad_id)
-    if not torch.is_tensor(mask) or mask.dtype != torch.bool or mask.ndim != 2:
-        raise ValueError(f"mask must be a (K, S) bool tensor, got {tuple(mask.shape) if torch.is_tensor(mask) else type(mask).__name__}.")
-    if mask.shape[0] != seq.shape[1] or seq.shape[2] > mask.shape[1]:
-        raise ValueError(f"seq of shape {tuple(seq.shape)} does not fit mask of shape {tuple(mask.shape)}: "
-                         f"expected (B, {mask.shape[0]}, S') with S' ≤ {mask.shape[1]}.")
+    _check_codes(seq, 'seq'); _check_pad_id(pad_id); _check_mask(seq, mask)
     return seq.masked_fill(~mask[None, :, :seq.shape[2]].to(seq.device), pad_id)

@@ -20,19 +20,22 @@ __all__ = ['ENCODEC_24KHZ', 'MUSICGEN_32KHZ', 'DAC_44KHZ', 'MINI_CODEC', 'CODEC_
 
 # %% ../nbs/02_vq.ipynb #a3336042
 def _check_codebook(codebook:Tensor, dim:int|None=None) -> None:
+    "A codebook is a (K, D) tensor with K >= 1 (and D == dim when given)."
     if not torch.is_tensor(codebook) or codebook.ndim != 2:
         shape = tuple(codebook.shape) if torch.is_tensor(codebook) else type(codebook).__name__
         raise ValueError(f"codebook must be a 2-D tensor (K, D), got {shape}.")
     if codebook.shape[0] < 1: raise ValueError("codebook must hold at least one codeword.")
     if dim is not None and codebook.shape[1] != dim:
-        raise ValueError(f"vectors have dimension {dim} but the codebook has dimension {codebook.shape[1]}; "
-                         "the last axis of x must match the codebook's D.")
+        raise ValueError(f"vectors have dimension {dim} but the codebook has dimension "
+                         f"{codebook.shape[1]}; the last axis of x must match the codebook's D.")
 
+# %% ../nbs/02_vq.ipynb #cbb49e73
 def vq_encode(x:Tensor,        # (..., D) vectors to quantize
               codebook:Tensor, # (K, D) codewords
              ) -> Tensor:      # (...,) int64 index of the nearest codeword
-    "Index of the nearest codeword (squared Euclidean distance), e.g. `[[0.9]]` with codebook `[[0.],[1.]]` -> `[1]`."
-    if not torch.is_tensor(x) or x.ndim < 1: raise ValueError("x must be a tensor of shape (..., D).")
+    "Index of the nearest codeword (squared distance): `[[0.9]]`, codebook `[[0.],[1.]]` -> `[1]`."
+    if not torch.is_tensor(x) or x.ndim < 1:
+        raise ValueError("x must be a tensor of shape (..., D).")
     _check_codebook(codebook, x.shape[-1])
     flat = x.reshape(-1, x.shape[-1]).to(codebook.dtype)                      # (N, D)
     d = (flat**2).sum(-1, keepdim=True) - 2*flat@codebook.T + (codebook**2).sum(-1)  # (N, K)
@@ -51,26 +54,32 @@ def vq_decode(codes:Tensor,    # (...,) integer indices into the codebook
     return codebook[codes]
 
 # %% ../nbs/02_vq.ipynb #f1ef00bd
+def _kmeans_pp(x:Tensor, k:int, g:torch.Generator|None=None) -> Tensor:
+    """k starting codewords (k, D): data points, each new one drawn with probability ~ squared
+    distance."""
+    n = x.shape[0]
+    if n <= k: return x[torch.randint(n, (k,), generator=g)].clone()
+    c = [x[int(torch.randint(n, (1,), generator=g))]]
+    d2 = ((x - c[0])**2).sum(-1)                                  # (N,) squared distance to nearest
+    for _ in range(k - 1):
+        p = d2 / d2.sum() if d2.sum() > 0 else torch.full_like(d2, 1/n)
+        c.append(x[int(torch.multinomial(p, 1, generator=g))])
+        d2 = torch.minimum(d2, ((x - c[-1])**2).sum(-1))
+    return torch.stack(c)
+
+# %% ../nbs/02_vq.ipynb #c4ae079d
 def kmeans(x:Tensor,       # (N, D) data
            k:int,          # number of codewords
            n_iter:int=20,  # Lloyd iterations
            seed:int|None=None, # seed for the initial draw (None: torch's global generator)
           ) -> Tensor:     # (k, D) codebook
-    "Lloyd's k-means from a k-means++ start (random data points, each new one drawn with probability ~ squared distance)."
-    if not torch.is_tensor(x) or x.ndim != 2: raise ValueError("kmeans expects data of shape (N, D).")
-    if not isinstance(k, int) or k < 1: raise ValueError(f"k must be a positive integer, got {k!r}.")
+    "Lloyd's k-means from a k-means++ start."
+    if not torch.is_tensor(x) or x.ndim != 2:
+        raise ValueError("kmeans expects data of shape (N, D).")
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}.")
     if x.shape[0] < 1: raise ValueError("kmeans needs at least one data point.")
-    g = None if seed is None else torch.Generator().manual_seed(seed)
-    n = x.shape[0]
-    if n <= k: c = x[torch.randint(n, (k,), generator=g)].clone()
-    else:                                                     # k-means++: spread the starting codewords out
-        c = [x[int(torch.randint(n, (1,), generator=g))]]
-        d2 = ((x - c[0])**2).sum(-1)                                          # (N,) squared distance to nearest
-        for _ in range(k - 1):
-            p = d2 / d2.sum() if d2.sum() > 0 else torch.full_like(d2, 1/n)
-            c.append(x[int(torch.multinomial(p, 1, generator=g))])
-            d2 = torch.minimum(d2, ((x - c[-1])**2).sum(-1))
-        c = torch.stack(c)
+    c = _kmeans_pp(x, k, None if seed is None else torch.Generator().manual_seed(seed))
     for _ in range(n_iter):
         a = vq_encode(x, c)                                                     # (N,)
         counts = torch.bincount(a, minlength=k).to(x.dtype)                     # (k,)
@@ -80,14 +89,17 @@ def kmeans(x:Tensor,       # (N, D) data
 
 # %% ../nbs/02_vq.ipynb #8a96dc38
 def _codebook_list(codebooks) -> list[Tensor]:
-    "A (n, K, D) tensor or a list of (K_q, D) codebooks (sizes may differ, D may not) -> list of (K_q, D)."
+    """A (n, K, D) tensor or a list of (K_q, D) codebooks (sizes may differ, D may not) -> list of
+    (K_q, D)."""
     if torch.is_tensor(codebooks) and codebooks.ndim != 3:
-        raise ValueError(f"codebooks must be (n_q, K, D) or a list of (K, D), got shape {tuple(codebooks.shape)}.")
+        raise ValueError("codebooks must be (n_q, K, D) or a list of (K, D), got shape "
+                         f"{tuple(codebooks.shape)}.")
     cbs = list(codebooks)
     if len(cbs) == 0: raise ValueError("need at least one codebook.")
     for cb in cbs: _check_codebook(cb, cbs[0].shape[-1] if torch.is_tensor(cbs[0]) else None)
     return cbs
 
+# %% ../nbs/02_vq.ipynb #f3fb66e2
 def rvq_encode(x:Tensor,      # (..., D) vectors
                codebooks,     # (n_q, K, D) tensor or a list of (K_q, D) codebooks
                n_q:int|None=None, # use only the first n_q stages (default: all)
@@ -107,11 +119,14 @@ def rvq_encode(x:Tensor,      # (..., D) vectors
 def rvq_decode(codes:Tensor,  # (..., n_q) codes, n_q <= number of codebooks
                codebooks,     # (n_q_max, K, D) tensor or list of (K, D)
               ) -> Tensor:    # (..., D) sum of the chosen codewords
-    "Sum of one codeword per stage; decoding fewer stages than exist gives the coarser reconstruction."
+    """Sum of one codeword per stage; decoding fewer stages than exist gives the coarser
+    reconstruction."""
     cbs = _codebook_list(codebooks)
-    if not torch.is_tensor(codes) or codes.ndim < 1: raise ValueError("codes must be a tensor of shape (..., n_q).")
+    if not torch.is_tensor(codes) or codes.ndim < 1:
+        raise ValueError("codes must be a tensor of shape (..., n_q).")
     if codes.shape[-1] > len(cbs):
-        raise ValueError(f"codes have {codes.shape[-1]} stages but only {len(cbs)} codebooks were given.")
+        raise ValueError(f"codes have {codes.shape[-1]} stages but only {len(cbs)} codebooks were "
+                         "given.")
     return sum(vq_decode(codes[..., q], cbs[q]) for q in range(codes.shape[-1]))
 
 # %% ../nbs/02_vq.ipynb #7e5905c2
@@ -121,7 +136,8 @@ def fit_rvq_codebooks(x:Tensor,   # (N, D) training vectors
                       n_iter:int=20, seed:int|None=None,
                      ) -> Tensor: # (n_q, k, D)
     "Greedy RVQ fit: k-means on x, then on the residual, and so on."
-    if not isinstance(n_q, int) or n_q < 1: raise ValueError(f"n_q must be a positive integer, got {n_q!r}.")
+    if not isinstance(n_q, int) or n_q < 1:
+        raise ValueError(f"n_q must be a positive integer, got {n_q!r}.")
     residual, cbs = x, []
     for q in range(n_q):
         cb = kmeans(residual, k, n_iter, None if seed is None else seed + q)
@@ -137,7 +153,8 @@ def pvq_encode(x:Tensor,   # (..., D) vectors, D divisible by G
     cbs = _codebook_list(codebooks)
     G, d = len(cbs), cbs[0].shape[1]
     if x.shape[-1] != G*d:
-        raise ValueError(f"x has dimension {x.shape[-1]} but {G} groups of {d} need dimension {G*d}.")
+        raise ValueError(f"x has dimension {x.shape[-1]} but {G} groups of {d} need dimension "
+                         f"{G*d}.")
     parts = x.reshape(*x.shape[:-1], G, d)
     return torch.stack([vq_encode(parts[..., g, :], cbs[g]) for g in range(G)], -1)
 
@@ -150,10 +167,12 @@ def pvq_decode(codes:Tensor, # (..., G)
         raise ValueError(f"codes have {codes.shape[-1]} groups but there are {len(cbs)} codebooks.")
     return torch.cat([vq_decode(codes[..., g], cbs[g]) for g in range(len(cbs))], -1)
 
+# %% ../nbs/02_vq.ipynb #caefd95e
 def fit_pvq_codebooks(x:Tensor, n_groups:int, k:int, n_iter:int=20, seed:int|None=None) -> Tensor:
     "k-means per group of dimensions: returns (n_groups, k, D//n_groups)."
     if not isinstance(n_groups, int) or n_groups < 1 or x.shape[-1] % n_groups:
-        raise ValueError(f"n_groups must be a positive integer dividing D={x.shape[-1]}, got {n_groups!r}.")
+        raise ValueError(f"n_groups must be a positive integer dividing D={x.shape[-1]}, got "
+                         f"{n_groups!r}.")
     d = x.shape[-1] // n_groups
     return torch.stack([kmeans(x[:, g*d:(g+1)*d], k, n_iter, None if seed is None else seed + g)
                         for g in range(n_groups)])
@@ -169,6 +188,14 @@ class VQOutput:
     commitment_loss:Tensor   # scalar ||z_e - sg[e]||^2 (mean)
     perplexity:Tensor        # scalar exp(entropy of the batch's code usage)
 
+# %% ../nbs/02_vq.ipynb #5060bfd3
+def _check_vq_args(dim:int, codebook_size:int, decay:float, eps:float, dead_threshold:float):
+    if dim < 1 or codebook_size < 1:
+        raise ValueError(f"dim and codebook_size must be positive, got {dim}, {codebook_size}.")
+    if not 0.0 <= decay < 1.0: raise ValueError(f"decay must lie in [0, 1), got {decay}.")
+    if eps < 0 or dead_threshold < 0:
+        raise ValueError("eps and dead_threshold must be non-negative.")
+
 # %% ../nbs/02_vq.ipynb #c88da177
 class VectorQuantizer(nn.Module):
     "One codebook of `codebook_size` codewords in `dim` dimensions, trained by gradients or EMA."
@@ -181,20 +208,15 @@ class VectorQuantizer(nn.Module):
                  kmeans_iters:int=10,
                  dead_threshold:float=0.0):  # expire codes whose EMA usage is below this (0: never)
         super().__init__()
-        if dim < 1 or codebook_size < 1: raise ValueError(f"dim and codebook_size must be positive, got {dim}, {codebook_size}.")
-        if not 0.0 <= decay < 1.0: raise ValueError(f"decay must lie in [0, 1), got {decay}.")
-        if eps < 0 or dead_threshold < 0: raise ValueError("eps and dead_threshold must be non-negative.")
+        _check_vq_args(dim, codebook_size, decay, eps, dead_threshold)
         self.dim, self.codebook_size, self.beta, self.ema = dim, codebook_size, beta, ema
-        self.decay, self.eps, self.kmeans_iters, self.dead_threshold = decay, eps, kmeans_iters, dead_threshold
-        self.codebook = nn.Parameter(torch.randn(codebook_size, dim), requires_grad=not ema)  # (K, D)
-        self.register_buffer('cluster_size', torch.ones(codebook_size))                       # (K,) EMA usage N_k
-        self.register_buffer('embed_avg', self.codebook.detach().clone())                     # (K, D) EMA sums m_k
+        self.decay, self.eps, self.kmeans_iters = decay, eps, kmeans_iters
+        self.dead_threshold = dead_threshold
+        # (K, D)
+        self.codebook = nn.Parameter(torch.randn(codebook_size, dim), requires_grad=not ema)
+        self.register_buffer('cluster_size', torch.ones(codebook_size))      # (K,) EMA usage N_k
+        self.register_buffer('embed_avg', self.codebook.detach().clone())    # (K, D) EMA sums m_k
         self.register_buffer('initted', torch.tensor(not kmeans_init))
-
-    def _check(self, z:Tensor) -> None:
-        if not torch.is_tensor(z) or z.ndim < 2 or z.shape[-1] != self.dim:
-            shape = tuple(z.shape) if torch.is_tensor(z) else type(z).__name__
-            raise ValueError(f"expected input of shape (..., {self.dim}) with at least 2 dims, got {shape}.")
 
     def encode(self, z:Tensor) -> Tensor:
         "(..., D) -> (...,) nearest-codeword indices."
@@ -204,19 +226,29 @@ class VectorQuantizer(nn.Module):
         "(...,) -> (..., D) codewords."
         return vq_decode(codes, self.codebook)
 
+# %% ../nbs/02_vq.ipynb #3751c295
+def _vq_check(self:VectorQuantizer, z:Tensor) -> None:
+    if not torch.is_tensor(z) or z.ndim < 2 or z.shape[-1] != self.dim:
+        shape = tuple(z.shape) if torch.is_tensor(z) else type(z).__name__
+        raise ValueError(f"expected input of shape (..., {self.dim}) with at least 2 dims, got "
+                         f"{shape}.")
+VectorQuantizer._check = _vq_check
+
 # %% ../nbs/02_vq.ipynb #c677582d
 @torch.no_grad()
 def _init_from(self:VectorQuantizer, flat:Tensor) -> None:
     c = kmeans(flat.float(), self.codebook_size, self.kmeans_iters)
     counts = torch.bincount(vq_encode(flat, c), minlength=self.codebook_size).float()
-    self.codebook.data.copy_(c); self.cluster_size.copy_(counts); self.embed_avg.copy_(c*counts[:, None])
+    self.codebook.data.copy_(c); self.cluster_size.copy_(counts)
+    self.embed_avg.copy_(c*counts[:, None])
     self.initted.fill_(True)
 VectorQuantizer._init_from = _init_from
 
 # %% ../nbs/02_vq.ipynb #0299ce88
 @torch.no_grad()
 def _ema_update(self:VectorQuantizer, flat:Tensor, codes:Tensor) -> None:
-    "flat (N, D), codes (N,): update usage N_k, and with `ema` the sums m_k and codewords e_k = m_k / N~_k."
+    """flat (N, D), codes (N,): update usage N_k, and with `ema` the sums m_k and codewords e_k =
+    m_k / N~_k."""
     onehot = F.one_hot(codes, self.codebook_size).to(flat.dtype)                 # (N, K)
     self.cluster_size.mul_(self.decay).add_(onehot.sum(0), alpha=1 - self.decay)
     if not self.ema: return
@@ -224,10 +256,12 @@ def _ema_update(self:VectorQuantizer, flat:Tensor, codes:Tensor) -> None:
     n = self.cluster_size.sum()
     smoothed = (self.cluster_size + self.eps) / (n + self.codebook_size*self.eps) * n
     self.codebook.data.copy_(self.embed_avg / smoothed[:, None])
+VectorQuantizer._ema_update = _ema_update
 
+# %% ../nbs/02_vq.ipynb #989de234
 @torch.no_grad()
 def _expire_codes(self:VectorQuantizer, flat:Tensor) -> Tensor:
-    "Move codes with usage below `dead_threshold` onto random batch vectors; return the mask of moved codes."
+    "Move codes used less than `dead_threshold` onto random batch vectors; return which moved."
     dead = self.cluster_size < self.dead_threshold                                # (K,)
     if dead.any():
         pick = flat[torch.randint(flat.shape[0], (int(dead.sum()),), device=flat.device)]
@@ -235,7 +269,7 @@ def _expire_codes(self:VectorQuantizer, flat:Tensor) -> Tensor:
         self.cluster_size[dead] = self.dead_threshold
         self.embed_avg[dead] = pick * self.dead_threshold
     return dead
-VectorQuantizer._ema_update, VectorQuantizer._expire_codes = _ema_update, _expire_codes
+VectorQuantizer._expire_codes = _expire_codes
 
 # %% ../nbs/02_vq.ipynb #d58dd22d
 def _vq_forward(self:VectorQuantizer, z:Tensor) -> VQOutput:
@@ -244,7 +278,7 @@ def _vq_forward(self:VectorQuantizer, z:Tensor) -> VQOutput:
     flat = z.detach().reshape(-1, self.dim)                                       # (N, D)
     if self.training and not bool(self.initted): self._init_from(flat)
     codes = vq_encode(flat, self.codebook.detach())                               # (N,)
-    z_q = self.codebook[codes].reshape(z.shape)                                   # (..., D), grads reach the codebook
+    z_q = self.codebook[codes].reshape(z.shape)   # (..., D), grads reach the codebook
     codebook_loss = F.mse_loss(z_q, z.detach())
     commitment_loss = F.mse_loss(z, z_q.detach())
     loss = self.beta*commitment_loss + (0. if self.ema else codebook_loss)
@@ -253,8 +287,9 @@ def _vq_forward(self:VectorQuantizer, z:Tensor) -> VQOutput:
         if self.dead_threshold > 0: self._expire_codes(flat)
     p = torch.bincount(codes, minlength=self.codebook_size).float() / codes.numel()
     perplexity = torch.exp(-(p*torch.log(p.clamp(min=1e-10))).sum())
-    quantized = z + (z_q - z).detach()                                            # straight-through estimator
-    return VQOutput(quantized, codes.reshape(z.shape[:-1]), loss, codebook_loss, commitment_loss, perplexity)
+    quantized = z + (z_q - z).detach()   # straight-through estimator
+    codes = codes.reshape(z.shape[:-1])
+    return VQOutput(quantized, codes, loss, codebook_loss, commitment_loss, perplexity)
 VectorQuantizer.forward = _vq_forward
 
 # %% ../nbs/02_vq.ipynb #8950fd37
@@ -262,15 +297,11 @@ class ResidualVQ(nn.Module):
     "`n_q` VectorQuantizers applied to successive residuals; kwargs go to every stage."
     def __init__(self, dim:int, codebook_size:int, n_q:int, **kwargs):
         super().__init__()
-        if not isinstance(n_q, int) or n_q < 1: raise ValueError(f"n_q must be a positive integer, got {n_q!r}.")
+        if not isinstance(n_q, int) or n_q < 1:
+            raise ValueError(f"n_q must be a positive integer, got {n_q!r}.")
         self.n_q, self.dim, self.codebook_size = n_q, dim, codebook_size
-        self.layers = nn.ModuleList([VectorQuantizer(dim, codebook_size, **kwargs) for _ in range(n_q)])
-
-    def _n_q(self, n_q:int|None) -> int:
-        n_q = self.n_q if n_q is None else n_q
-        if not isinstance(n_q, int) or not 1 <= n_q <= self.n_q:
-            raise ValueError(f"n_q must be an integer in [1, {self.n_q}], got {n_q!r}.")
-        return n_q
+        self.layers = nn.ModuleList(VectorQuantizer(dim, codebook_size, **kwargs)
+                                    for _ in range(n_q))
 
     @property
     def codebooks(self) -> Tensor:
@@ -286,23 +317,41 @@ class ResidualVQ(nn.Module):
         "(..., n_q) -> (..., D); decodes as many stages as codes has."
         return rvq_decode(codes, self.codebooks)
 
-    def forward(self, z:Tensor, n_q:int|None=None) -> VQOutput:
-        n_q, residual, total, outs = self._n_q(n_q), z, torch.zeros_like(z), []
-        for layer in self.layers[:n_q]:
-            o = layer(residual)
-            q = o.quantized.detach()
-            total = total + q; residual = residual - q; outs.append(o)
-        st = lambda name: torch.stack([getattr(o, name) for o in outs])
-        return VQOutput(z + (total - z).detach(), torch.stack([o.codes for o in outs], -1),
-                        st('loss').sum(), st('codebook_loss').sum(), st('commitment_loss').sum(), st('perplexity').mean())
+# %% ../nbs/02_vq.ipynb #9b07f875
+def _rvq_n_q(self:ResidualVQ, n_q:int|None) -> int:
+    "`n_q` checked against the number of stages (None: all)."
+    n_q = self.n_q if n_q is None else n_q
+    if not isinstance(n_q, int) or not 1 <= n_q <= self.n_q:
+        raise ValueError(f"n_q must be an integer in [1, {self.n_q}], got {n_q!r}.")
+    return n_q
+ResidualVQ._n_q = _rvq_n_q
+
+# %% ../nbs/02_vq.ipynb #8c8be688
+def _rvq_forward(self:ResidualVQ, z:Tensor, n_q:int|None=None) -> VQOutput:
+    "z (..., D) through the first `n_q` stages; losses are summed over stages, perplexity averaged."
+    n_q, residual, total, outs = self._n_q(n_q), z, torch.zeros_like(z), []
+    for layer in self.layers[:n_q]:
+        o = layer(residual)
+        q = o.quantized.detach()
+        total = total + q; residual = residual - q; outs.append(o)
+    st = lambda name: torch.stack([getattr(o, name) for o in outs])
+    return VQOutput(z + (total - z).detach(), torch.stack([o.codes for o in outs], -1),
+                    st('loss').sum(), st('codebook_loss').sum(), st('commitment_loss').sum(),
+                    st('perplexity').mean())
+ResidualVQ.forward = _rvq_forward
 
 # %% ../nbs/02_vq.ipynb #d3ab6f3c
 def _positive(name:str, v, integer:bool=False):
+    """`v` if it is a finite positive number (an integer when `integer`), else a ValueError naming
+    `name`."""
     ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
     if integer: ok = ok and float(v).is_integer()
-    if not ok: raise ValueError(f"{name} must be a positive {'integer' if integer else 'number'}, got {v!r}.")
+    if not ok:
+        kind = 'integer' if integer else 'number'
+        raise ValueError(f"{name} must be a positive {kind}, got {v!r}.")
     return v
 
+# %% ../nbs/02_vq.ipynb #375d5d48
 def frame_rate(sample_rate:float, stride:int) -> float:
     "Frames (codes per codebook) per second: `frame_rate(24000, 320)` -> 75.0."
     return _positive('sample_rate', sample_rate) / _positive('stride', stride, integer=True)
@@ -319,6 +368,7 @@ def bitrate(sample_rate:float, stride:int, codebook_size:int, n_q:int) -> float:
     "Bits per second of the codes: `bitrate(24000, 320, 1024, 8)` -> 6000.0."
     return tokens_per_second(frame_rate(sample_rate, stride), n_q) * bits_per_code(codebook_size)
 
+# %% ../nbs/02_vq.ipynb #d8dbaf7b
 def raw_bitrate(sample_rate:float, bit_depth:int=16, channels:int=1) -> float:
     "Bits per second of uncompressed PCM: `raw_bitrate(24000)` -> 384000."
     return (_positive('sample_rate', sample_rate) * _positive('bit_depth', bit_depth, integer=True)
@@ -327,16 +377,21 @@ def raw_bitrate(sample_rate:float, bit_depth:int=16, channels:int=1) -> float:
 def compression_ratio(sample_rate:float, stride:int, codebook_size:int, n_q:int,
                       bit_depth:int=16, channels:int=1) -> float:
     "Raw PCM bitrate over code bitrate: `compression_ratio(24000, 320, 1024, 1)` -> 512.0."
-    return raw_bitrate(sample_rate, bit_depth, channels) / bitrate(sample_rate, stride, codebook_size, n_q)
+    raw = raw_bitrate(sample_rate, bit_depth, channels)
+    return raw / bitrate(sample_rate, stride, codebook_size, n_q)
 
 # %% ../nbs/02_vq.ipynb #69ff5f42
 def _check_n_q(n_q, max_n_q:int|None) -> int:
+    "`n_q` as an int in [1, max_n_q]."
     _positive('n_q', n_q, integer=True)
     if max_n_q is not None and n_q > max_n_q:
-        raise ValueError(f"n_q={n_q} is out of range: this codec has {max_n_q} codebooks (valid n_q: 1..{max_n_q}).")
+        raise ValueError(f"n_q={n_q} is out of range: this codec has {max_n_q} codebooks (valid "
+                         f"n_q: 1..{max_n_q}).")
     return int(n_q)
 
-def bandwidth_for_n_q(n_q:int, sample_rate:float, stride:int, codebook_size:int, max_n_q:int|None=None) -> float:
+# %% ../nbs/02_vq.ipynb #85372b19
+def bandwidth_for_n_q(n_q:int, sample_rate:float, stride:int, codebook_size:int,
+                      max_n_q:int|None=None) -> float:
     "Bitrate (bps) of the first `n_q` codebooks, checked against `max_n_q`."
     return bitrate(sample_rate, stride, codebook_size, _check_n_q(n_q, max_n_q))
 
@@ -345,7 +400,8 @@ def n_q_for_bandwidth(bandwidth:float, sample_rate:float, stride:int, codebook_s
     "Most codebooks that fit in `bandwidth` bps: `n_q_for_bandwidth(6000, 24000, 320, 1024)` -> 8."
     per_q = bitrate(sample_rate, stride, codebook_size, 1)
     n_q = int(math.floor(_positive('bandwidth', bandwidth) / per_q + 1e-9))
-    if n_q < 1: raise ValueError(f"bandwidth {bandwidth} bps is below one codebook's {per_q:g} bps.")
+    if n_q < 1:
+        raise ValueError(f"bandwidth {bandwidth} bps is below one codebook's {per_q:g} bps.")
     return _check_n_q(n_q, max_n_q)
 
 # %% ../nbs/02_vq.ipynb #cc9f95dc
@@ -362,14 +418,16 @@ class CodecSpec:
 
     def __post_init__(self):
         frame_rate(self.sample_rate, self.stride); bits_per_code(self.codebook_size)
-        _positive('n_q', self.n_q, integer=True); raw_bitrate(self.sample_rate, self.bit_depth, self.channels)
+        _positive('n_q', self.n_q, integer=True)
+        raw_bitrate(self.sample_rate, self.bit_depth, self.channels)
 
     @property
     def frame_rate(self) -> float: return frame_rate(self.sample_rate, self.stride)
     @property
     def bits_per_code(self) -> float: return bits_per_code(self.codebook_size)
     @property
-    def raw_bitrate(self) -> float: return raw_bitrate(self.sample_rate, self.bit_depth, self.channels)
+    def raw_bitrate(self) -> float:
+        return raw_bitrate(self.sample_rate, self.bit_depth, self.channels)
 
     def check_n_q(self, n_q:int|None=None) -> int:
         "`n_q` validated against this codec (None: all codebooks)."
@@ -381,8 +439,10 @@ class CodecSpec:
     def compression_ratio(self, n_q:int|None=None) -> float:
         return self.raw_bitrate / self.bitrate(n_q)
     def n_q_for_bandwidth(self, bandwidth:float) -> int:
-        return n_q_for_bandwidth(bandwidth, self.sample_rate, self.stride, self.codebook_size, self.n_q)
+        return n_q_for_bandwidth(bandwidth, self.sample_rate, self.stride, self.codebook_size,
+                                 self.n_q)
 
+# %% ../nbs/02_vq.ipynb #901371f7
 ENCODEC_24KHZ = CodecSpec('encodec_24khz', 24_000, 320, 1024, 32)
 MUSICGEN_32KHZ = CodecSpec('musicgen_encodec_32khz', 32_000, 640, 2048, 4)
 DAC_44KHZ = CodecSpec('dac_44khz_vampnet', 44_100, 768, 1024, 14)
@@ -390,10 +450,10 @@ MINI_CODEC = CodecSpec('mini_codec', 24_000, 320, 1024, 8)
 CODEC_PRESETS = {s.name: s for s in (ENCODEC_24KHZ, MUSICGEN_32KHZ, DAC_44KHZ, MINI_CODEC)}
 
 # %% ../nbs/02_vq.ipynb #ff5f5a15
-TOKEN_RATES = {  # tokens per second of audio, from the text-to-music lecture's comparison
-    'Jukebox': 7234,                                                     # 3-level hierarchical VQ-VAE
-    'MusicLM': tokens_per_second(50, 12) + tokens_per_second(25, 1),     # 600 acoustic + 25 semantic
-    'MusicGen': int(MUSICGEN_32KHZ.tokens_per_second()),                 # 4 x 50 Hz
+TOKEN_RATES = {  # tokens per second of audio
+    'Jukebox': 7234,                                                 # 3-level hierarchical VQ-VAE
+    'MusicLM': tokens_per_second(50, 12) + tokens_per_second(25, 1), # 600 acoustic + 25 semantic
+    'MusicGen': int(MUSICGEN_32KHZ.tokens_per_second()),             # 4 x 50 Hz
 }
 
 # %% ../nbs/02_vq.ipynb #4af634fa
@@ -408,7 +468,8 @@ def prompt_bitrate(bitrate:float,      # B: bits/s of the full token grid (all N
     P = _positive('period', period, integer=True)
     n_kept = N if n_kept is None else n_kept
     if not isinstance(n_kept, int) or isinstance(n_kept, bool) or not 0 <= n_kept <= N:
-        raise ValueError(f"n_kept must be an integer in [0, {N}] (the number of codebooks), got {n_kept!r}.")
+        raise ValueError(f"n_kept must be an integer in [0, {N}] (the number of codebooks), got "
+                         f"{n_kept!r}.")
     if mode == 'and': frac = n_kept / (N*P)
     elif mode == 'or': frac = n_kept/N + (N - n_kept)/(N*P)
     else: raise ValueError(f"mode must be 'and' or 'or', got {mode!r}.")

@@ -22,7 +22,7 @@ from codectok.core import weights_dir, atomic_write
 def split_ce(lm, cond, tok:dict, n_train:int) -> dict:
     "Mean cross-entropy (nats) per split: `n_train` train notes spread over the split, all valid and test notes."
     from train_bundled import LM_FRAMES
-    from codectok.prompting import lm_loss
+    from codectok.conditioning import lm_loss
     out = {}
     for s in ('train', 'valid', 'test'):
         codes, labels = tok[s]['notes'][..., :LM_FRAMES], tok[s]['labels']
@@ -48,7 +48,7 @@ def main():
     torch.set_num_threads(a.threads)
     from train_bundled import tokens
     from codectok.gpt import load_codec_lm
-    from codectok.prompting import load_conditioner
+    from codectok.conditioning import load_conditioner
     tok, res = tokens(verbose=False), {}
     for d in dirs:
         card = json.loads((d/'lm.card.json').read_text()) if (d/'lm.card.json').exists() else {}

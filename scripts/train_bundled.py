@@ -125,8 +125,8 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
     `new_tokens`: allow that warm start although the LM was trained on another codec's tokens (after a codec retrain:
     the backbone and conditioner carry over, the token embeddings and heads relearn what moved)."""
     from codectok.gpt import save_codec_lm, load_codec_lm
-    from codectok.prompting import (LabelConditioner, ConditionedLMModule, train_conditioned_lm, lm_loss, save_conditioner,
-                                    load_conditioner)
+    from codectok.conditioning import (LabelConditioner, ConditionedLMModule, train_conditioned_lm, lm_loss, save_conditioner,
+                                       load_conditioner)
     set_seed(seed)
     init_lm = init_cond = prev = None                                   # prev: the model card of the warm start
     tag = codec_tag()

@@ -8,7 +8,7 @@ sys.path.insert(0, str(ROOT/'research'))
 import lm_fit  # noqa: E402
 from codectok.core import weights_dir  # noqa: E402
 from codectok.gpt import load_codec_lm  # noqa: E402
-from codectok.prompting import load_conditioner, lm_loss  # noqa: E402
+from codectok.conditioning import load_conditioner, lm_loss  # noqa: E402
 
 
 def _tok(seed, n):
