@@ -21,7 +21,7 @@ RESULTS = Path(__file__).resolve().parent/'results'
 
 
 def held_out_notes(n: int, synthetic: bool):
-    from codectok.codec_train import synthetic_notes
+    from codectok.codec_data import synthetic_notes
     if not synthetic:
         try:
             from codectok.data import render_nsynth_mini, NSynthDataset
@@ -48,7 +48,7 @@ def main():
     import torch
     torch.set_num_threads(a.threads)
     from codectok.codec import EncodecCodec, pitch_cents_error, silence_gate
-    from codectok.codec_train import evaluate_codec
+    from codectok.codec_eval import evaluate_codec
     from codectok.core import atomic_write
     codec = EncodecCodec(load_codec_weights(a.weights), n_q=8)
     gate_decoder_(codec, a.silence_gate)

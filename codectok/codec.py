@@ -17,7 +17,7 @@ from encodec.modules import SEANetEncoder, SEANetDecoder
 from encodec.quantization import ResidualVectorQuantizer
 from tqdm.auto import tqdm
 from .core import use_pretrained, weights_dir, atomic_write, fetch_pretrained
-from .vq import CodecSpec, bitrate, n_q_for_bandwidth, _check_n_q
+from .bitrates import CodecSpec, bitrate, n_q_for_bandwidth, _check_n_q
 
 # %% auto #0
 __all__ = ['CODECS', 'midi_to_hz', 'adsr', 'harmonic_note', 'Codec', 'pretrained_encodec', 'EncodecCodec', 'Snake',

@@ -11,54 +11,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.utils.data import Dataset, DataLoader
+from torch.utils.data import DataLoader
 import lightning as L
 from fastcore.basics import patch
 from .core import cache_dir, weights_dir, fast_mode, scaled, set_seed, usable_checkpoint
-from .codec import (MiniCodec, MiniCodecConfig, Codec, EncodecCodec, harmonic_note,
-                            multiscale_mel_distance, si_sdr, pitch_cents_error, save_mini_codec,
-                            load_mini_codec)
+from .codec import (MiniCodec, MiniCodecConfig, EncodecCodec, multiscale_mel_distance,
+                            save_mini_codec, load_mini_codec)
+from .codec_data import CropDataset, random_length_collate, training_waveforms
+from .codec_eval import evaluate_codec
 
 # %% auto #0
-__all__ = ['CropDataset', 'random_length_collate', 'TrainConfig', 'lr_factor', 'mel_loss', 'level_normalise', 'linear_spec_loss',
-           'spectral_convergence_loss', 'recon_losses', 'codec_loss', 'disc_loss', 'CodecModule', 'make_loaders',
-           'fit_codec', 'load_codec_checkpoint', 'evaluate_codec', 'synthetic_notes', 'training_waveforms',
-           'train_mini_codec', 'steady_note', 'latent_motion']
-
-# %% ../nbs/05_codec_training.ipynb #2e72476d
-class CropDataset(Dataset):
-    """Random fixed-length crops (1, crop) of a list of mono waveforms; `len` is how many crops an
-    epoch draws."""
-    def __init__(self, wavs,   # list of (S,) arrays/tensors at the codec's sample rate
-                 crop:int=24_000,            # crop length in samples
-                 n_items:int=10_000,         # crops per epoch
-                 min_rms:float=1e-3,         # redraw crops quieter than this (up to 10 times)
-                 seed:int|None=None):
-        self.wavs = [torch.as_tensor(np.asarray(w, dtype=np.float32)).flatten() for w in wavs]
-        if not self.wavs: raise ValueError("CropDataset needs at least one waveform.")
-        if any(len(w) == 0 or not torch.isfinite(w).all() for w in self.wavs):
-            raise ValueError("every waveform must be non-empty and finite.")
-        self.crop, self.n_items, self.min_rms = crop, n_items, min_rms
-        self.rng = random.Random(seed)
-    def __len__(self): return self.n_items
-    def __getitem__(self, i:int) -> Tensor:  # (1, crop)
-        for _ in range(10):
-            w = self.wavs[self.rng.randrange(len(self.wavs))]
-            s = self.rng.randrange(max(1, len(w) - self.crop + 1))
-            x = F.pad(w[s:s + self.crop], (0, max(0, self.crop - len(w))))
-            if x.pow(2).mean().sqrt() >= self.min_rms: break
-        return x[None]
-
-# %% ../nbs/05_codec_training.ipynb #a5ccdf64
-def random_length_collate(min_len:int, stride:int=320, seed:int|None=None):
-    """A collate_fn that stacks (1, S) crops and cuts the batch to a random multiple of `stride` in
-    [min_len, S]."""
-    rng = random.Random(seed)
-    def collate(items):
-        x = torch.stack(items)                                                   # (B, 1, S)
-        n = rng.randrange(min_len // stride, x.shape[-1] // stride + 1) * stride
-        return x[..., :n]
-    return collate
+__all__ = ['TrainConfig', 'lr_factor', 'mel_loss', 'level_normalise', 'linear_spec_loss', 'spectral_convergence_loss',
+           'recon_losses', 'codec_loss', 'disc_loss', 'CodecModule', 'make_loaders', 'fit_codec',
+           'load_codec_checkpoint', 'train_mini_codec']
 
 # %% ../nbs/05_codec_training.ipynb #cd9317e6
 @dataclass
@@ -370,89 +335,6 @@ def load_codec_checkpoint(path:str|Path, # a `fit_codec` checkpoint, e.g. ckpt_d
     module.load_state_dict(ck['state_dict'])
     return module.model.float().eval()
 
-# %% ../nbs/05_codec_training.ipynb #fcf36802
-def _pitch_summary(cents:list, # per item: cents error, NaN if the original is unvoiced, inf if lost
-                   per_item:bool=False) -> dict:
-    "Pitch-preservation figures: the share of voiced items within 50 cents, and the median error."
-    voiced = [c for c in cents if not math.isnan(c)]
-    found = [abs(c) for c in voiced if math.isfinite(c)]
-    within = float(np.mean([abs(c) < 50 for c in voiced])) if voiced else float('nan')
-    out = dict(n_voiced=len(voiced), n_pitch_lost=len(voiced) - len(found),
-               pitch_within_50_cents=within,
-               median_abs_cents=float(np.median(found)) if found else float('nan'))
-    if per_item: out['pitch_cents'] = cents
-    return out
-
-# %% ../nbs/05_codec_training.ipynb #873b33ee
-def _check_eval_args(codec:Codec, wavs, sr:int, n_qs) -> None:
-    if sr != codec.sample_rate:
-        raise ValueError(f"wavs are at {sr} Hz but the codec runs at {codec.sample_rate} Hz.")
-    if not len(wavs): raise ValueError("evaluate_codec needs at least one waveform.")
-    if max(n_qs) > codec.max_n_q:
-        raise ValueError(f"n_qs {tuple(n_qs)} exceed the codec's {codec.max_n_q} codebooks.")
-
-# %% ../nbs/05_codec_training.ipynb #82daaff3
-def evaluate_codec(codec:Codec, wavs, # list of (S,) waveforms at `sr`
-                   sr:int, n_qs=(1, 2, 4, 8), pitch:bool=True, max_seconds:float=2.0,
-                   per_item:bool=False, # also return each item's cents error, `pitch_cents`
-                  ) -> dict:
-    "Mel distance and SI-SDR per n_q, plus the pitch-preservation rate at the largest n_q."
-    _check_eval_args(codec, wavs, sr, n_qs)
-    old = codec.n_q; codec.set_n_q(max(n_qs))
-    mel, sdr, cents = {k: [] for k in n_qs}, {k: [] for k in n_qs}, []
-    for w in wavs:
-        x = torch.as_tensor(np.asarray(w, dtype=np.float32)).flatten()[:int(max_seconds * sr)]
-        x = x[None, None]                                             # (1, 1, S)
-        codes = codec.encode(x)                                       # once, with all codebooks
-        for k in n_qs:                                                # then decode each prefix
-            y = codec.decode(codes[:, :k], length=x.shape[-1]).cpu()
-            mel[k].append(multiscale_mel_distance(x, y, sr).item())
-            sdr[k].append(si_sdr(x, y).item())
-        if pitch: cents.append(pitch_cents_error(x, y, sr))
-    codec.set_n_q(old)
-    out = dict(n_items=len(wavs), n_q=list(n_qs),
-               bitrate_bps={k: k * codec.bitrate / codec.n_q for k in n_qs},
-               mel_distance={k: float(np.mean(v)) for k, v in mel.items()},
-               si_sdr_db={k: float(np.mean(v)) for k, v in sdr.items()})
-    if pitch: out |= _pitch_summary(cents, per_item)
-    return out
-
-# %% ../nbs/05_codec_training.ipynb #6d5e52a8
-def synthetic_notes(n:int=200, seconds:float=2.0, sr:int=24_000, seed:int=0,
-                    midi_range:tuple=(36, 96),  # lowest and highest pitch, inclusive
-                    continuous:bool=False,      # True: any pitch in the range (uniform in MIDI)
-                   ) -> list:
-    """`n` harmonic notes with random pitch, brightness, envelope and harmonic count: the offline
-    fallback data, and pitches off the semitone grid."""
-    lo, hi = midi_range
-    if not 0 <= lo <= hi <= 127:
-        raise ValueError(f"midi_range must be (lo, hi) with 0 <= lo <= hi <= 127, "
-                         f"got {midi_range}.")
-    rng = np.random.default_rng(seed)
-    if continuous: pitch = lambda: float(rng.uniform(lo, hi))
-    else: pitch = lambda: int(rng.integers(lo, hi + 1))
-    def one():
-        env = dict(attack=float(rng.uniform(0.005, 0.1)), decay=float(rng.uniform(0.05, 0.5)),
-                   sustain=float(rng.uniform(0.2, 1.0)), release=float(rng.uniform(0.05, 0.5)))
-        return harmonic_note(pitch(), seconds, sr, n_harmonics=int(rng.integers(3, 16)),
-                             brightness=float(rng.uniform(0.5, 2.0)),
-                             amp=float(rng.uniform(0.2, 0.9)), seed=int(rng.integers(1 << 30)),
-                             env=env)
-    return [one() for _ in range(n)]
-
-# %% ../nbs/05_codec_training.ipynb #ae157e4a
-def training_waveforms(split:str='train', max_items:int|None=None, sr:int=24_000) -> list:
-    "NSynth-mini's `split` (notes + phrases) if codectok.data can render it, else synthetic notes."
-    try:
-        from codectok.data import render_nsynth_mini, NSynthDataset, PhraseDataset
-        root = render_nsynth_mini(verbose=False)
-        items = [d['wav'] for d in NSynthDataset(root, split, sr=sr, max_items=max_items)]
-        items += [torch.as_tensor(d['wav']) for d in PhraseDataset(root, split, sr=sr)][:max_items]
-        return items
-    except (ImportError, FileNotFoundError, RuntimeError, OSError) as e:
-        warnings.warn(f"NSynth-mini unavailable ({e!r}); training on synthetic notes.")
-        return synthetic_notes(max_items or 400, seed={'train': 0, 'valid': 1, 'test': 2}[split])
-
 # %% ../nbs/05_codec_training.ipynb #c570e30f
 def train_mini_codec(steps:int=20_000,    # optimizer steps (CPU: ~1-3 steps/s; GPU: far more)
                      out:str|Path|None=None, # final weights; default: the bundled weights
@@ -472,24 +354,3 @@ def train_mini_codec(steps:int=20_000,    # optimizer steps (CPU: ~1-3 steps/s; 
     ev = evaluate_codec(EncodecCodec(load_mini_codec(path)), list(val_wavs)[:16], 24_000)
     print(f"saved {path}; validation: {ev}")
     return ev | dict(path=str(path), steps=module.trainer_.global_step)
-
-# %% ../nbs/05_codec_training.ipynb #c7a1f015
-def steady_note(midi:float, seconds:float=1.0, sr:int=24_000) -> Tensor:
-    """(1, 1, S) a steady harmonic note (6 partials, 10 ms attack, long sustain): a probe for what
-    a codec keeps."""
-    env = dict(attack=0.01, decay=0.05, sustain=0.9, release=0.05)
-    return harmonic_note(midi, seconds, sr, n_harmonics=6, env=env)[None, None]
-
-# %% ../nbs/05_codec_training.ipynb #6bc96df7
-def latent_motion(codec:EncodecCodec, x:Tensor, # (1, 1, S) audio at the codec's rate
-                  edge:int=10) -> dict:          # frames left out at each end
-    """How `x` looks to an EnCodec-style codec: latent movement over frames, its mean, code
-    changes, the output."""
-    with torch.no_grad():
-        emb = codec.model.encoder(codec.check_wav(x).to(codec.device))[0, :, edge:-edge]   # (D, T')
-    codes = codec.encode(x)
-    y = codec.decode(codes, length=x.shape[-1]).cpu()
-    c = codes[0, :, edge:-edge]
-    return dict(moves=emb.std(-1).mean().item(),   # std over time, mean over dimensions
-                mean=emb.mean(-1).cpu(), changes=(c[:, 1:] != c[:, :-1]).float().mean(-1).tolist(),
-                level=(y.std() / x.std()).item(), recon=y)

@@ -46,9 +46,21 @@ def label_tensor(pitch, # MIDI pitch(es) 0..127: int or sequence
             raise ValueError(f"pitch must be a MIDI number in 0..127, got {p!r}.")
     return torch.tensor([[int(p), family_index(f)] for p, f in zip(ps, fs)], dtype=torch.long)
 
+# %% ../nbs/08_prompting.ipynb #719eb762
+def _check_labels(labels) -> None:
+    "Raise a `ValueError` unless `labels` is a (B, 2) integer tensor of MIDI pitches and family indices."
+    if not torch.is_tensor(labels) or labels.ndim != 2 or labels.shape[1] != 2 or labels.is_floating_point():
+        raise ValueError(f"labels must be a (B, 2) integer tensor [pitch, family index] (see `label_tensor`), got "
+                         f"{tuple(labels.shape) if torch.is_tensor(labels) else type(labels).__name__}.")
+    p, f = labels[:, 0], labels[:, 1]
+    if p.min() < 0 or p.max() > 127:
+        raise ValueError(f"pitch labels must lie in 0..127, got {p.min().item()}..{p.max().item()}.")
+    if f.min() < 0 or f.max() >= len(NSYNTH_FAMILIES):
+        raise ValueError(f"family labels must lie in 0..{len(NSYNTH_FAMILIES) - 1}.")
+
 # %% ../nbs/08_prompting.ipynb #121d4945
 class LabelConditioner(nn.Module):
-    "NSynth labels -> prefix vectors: a pitch embedding and a family embedding, (B, 2, n_embd) (or their sum, (B, 1, n_embd))."
+    "NSynth labels -> prefix vectors: a pitch and a family embedding, (B, 2, n_embd) (or their sum, (B, 1, n_embd))."
     def __init__(self, n_embd:int, # the LM width (`CodecLMConfig.n_embd`)
                  single:bool=False): # True: one summed prefix vector instead of two
         super().__init__()
@@ -60,13 +72,8 @@ class LabelConditioner(nn.Module):
     def prefix_length(self) -> int: return 1 if self.single else 2
 
     def forward(self, labels:Tensor) -> Tensor: # (B, 2) long [pitch, family index] -> (B, P, n_embd)
-        if not torch.is_tensor(labels) or labels.ndim != 2 or labels.shape[1] != 2 or labels.is_floating_point():
-            raise ValueError(f"labels must be a (B, 2) integer tensor [pitch, family index] (see `label_tensor`), got "
-                             f"{tuple(labels.shape) if torch.is_tensor(labels) else type(labels).__name__}.")
-        p, f = labels[:, 0], labels[:, 1]
-        if p.min() < 0 or p.max() > 127: raise ValueError(f"pitch labels must lie in 0..127, got {p.min().item()}..{p.max().item()}.")
-        if f.min() < 0 or f.max() >= len(NSYNTH_FAMILIES): raise ValueError(f"family labels must lie in 0..{len(NSYNTH_FAMILIES) - 1}.")
-        x = torch.stack([self.pitch_emb(p), self.family_emb(f)], 1)              # (B, 2, D)
+        _check_labels(labels)
+        x = torch.stack([self.pitch_emb(labels[:, 0]), self.family_emb(labels[:, 1])], 1)   # (B, 2, D)
         return x.sum(1, keepdim=True) if self.single else x
 
     def prefix(self, pitch, family) -> Tensor:

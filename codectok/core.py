@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #34eef782
 from __future__ import annotations
-import hashlib, html, json, os, random, sys, warnings
+import errno, hashlib, html, json, os, random, sys, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -110,7 +110,7 @@ class OfflineError(ConnectionError):
 PRETRAINED_FIX = ("codectok's bundled models work offline and are used whenever CODECTOK_PRETRAINED is unset (or 0): "
                   "unset it, or run this once on a machine with internet access (the download is cached)")
 
-_NET_ERRNOS = {101, 103, 104, 110, 111, 113}        # ENETUNREACH, ECONNABORTED, ECONNRESET, ETIMEDOUT, ECONNREFUSED, EHOSTUNREACH
+_NET_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.ETIMEDOUT}
 _NET_NAMES = {'URLError', 'ConnectionError', 'ConnectError', 'ConnectTimeout', 'ReadTimeout', 'Timeout', 'ProxyError',
               'NetworkError', 'TransportError', 'OfflineModeIsEnabled', 'LocalEntryNotFoundError', 'gaierror'}
 
@@ -131,9 +131,9 @@ def is_network_error(e:BaseException) -> bool:
 
 # %% ../nbs/00_core.ipynb #d866f0d7
 @contextmanager
-def no_network(reason:str='CODECTOK_OFFLINE=1'):
+def no_network(reason:str='no_network'):
     "Inside the block every connection attempt fails at once with an OSError (and `huggingface_hub` is in offline mode)."
-    import errno, socket
+    import socket
     def refuse(*args, **kwargs): raise OSError(errno.ENETUNREACH, f"network disabled ({reason})")
     saved = socket.getaddrinfo, socket.create_connection, socket.socket.connect, socket.socket.connect_ex
     try: import huggingface_hub.constants as hub
@@ -151,7 +151,8 @@ def no_network(reason:str='CODECTOK_OFFLINE=1'):
 def _reason(e:BaseException) -> str:
     "The innermost message of `e`'s chain, on one line."
     msg = str(list(_chain(e))[-1]) or type(e).__name__
-    return ' '.join(msg.split())[:160]
+    msg = ' '.join(msg.split())
+    return msg if len(msg) <= 160 else msg[:157] + '...'
 
 def fetch_pretrained(what:str, # what is downloaded, e.g. "the pretrained EnCodec 24 kHz codec ('encodec_24khz')"
                      load, # `load()` downloads it (or reads it from the library's cache) and returns it
@@ -160,7 +161,7 @@ def fetch_pretrained(what:str, # what is downloaded, e.g. "the pretrained EnCode
     "`load()`, with network failures turned into one `OfflineError` that names `what`; with `CODECTOK_OFFLINE=1` under `no_network`."
     try:
         if not offline_mode(): return load()
-        with no_network(): return load()
+        with no_network('CODECTOK_OFFLINE=1'): return load()
     except OfflineError: raise
     except Exception as e:
         if not is_network_error(e): raise

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .core import *
-from .vq import CODEC_PRESETS
+from .bitrates import CODEC_PRESETS
 from .codec import get_codec, multiscale_mel_distance, pitch_cents_error
 from .gpt import CodecLM, CodecLMConfig, load_codec_lm
 from .conditioning import LabelConditioner, load_conditioner

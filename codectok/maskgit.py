@@ -17,33 +17,57 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 import lightning as L
+from fastcore.basics import patch
 from .core import atomic_write
 from .masks import _mask_shape
 
 # %% ../nbs/10_vamping.ipynb #a19e2dc5
 def _check_codes(codes, name:str='codes') -> None:
-    if not torch.is_tensor(codes): raise ValueError(f"{name} must be a torch.Tensor of shape (B, K, T), got {type(codes).__name__}.")
+    "`codes` must be a (B, K, T) tensor of integer ids."
+    if not torch.is_tensor(codes):
+        raise ValueError(f"{name} must be a torch.Tensor of shape (B, K, T), "
+                         f"got {type(codes).__name__}.")
     if codes.dtype.is_floating_point or codes.dtype.is_complex or codes.dtype == torch.bool:
         raise ValueError(f"{name} must hold integer token ids, got dtype {codes.dtype}.")
-    if codes.ndim != 3: raise ValueError(f"{name} must have shape (B, K, T), got a {codes.ndim}-D tensor of shape {tuple(codes.shape)}.")
+    if codes.ndim != 3:
+        raise ValueError(f"{name} must have shape (B, K, T), got a {codes.ndim}-D tensor "
+                         f"of shape {tuple(codes.shape)}.")
 
+# %% ../nbs/10_vamping.ipynb #fbdfb082
 def _check_mask(mask, codes:Tensor) -> Tensor:
     "The mask as bool, checked against `codes` (B, K, T)."
-    if not torch.is_tensor(mask): raise ValueError(f"mask must be a torch.Tensor, got {type(mask).__name__}.")
-    if mask.ndim != 3: raise ValueError(f"mask must have shape (B, K, T), got a {mask.ndim}-D tensor of shape {tuple(mask.shape)}.")
+    if not torch.is_tensor(mask):
+        raise ValueError(f"mask must be a torch.Tensor, got {type(mask).__name__}.")
+    if mask.ndim != 3:
+        raise ValueError(f"mask must have shape (B, K, T), got a {mask.ndim}-D tensor "
+                         f"of shape {tuple(mask.shape)}.")
     if mask.shape != codes.shape:
-        raise ValueError(f"mask shape {tuple(mask.shape)} does not match codes shape {tuple(codes.shape)}; "
+        raise ValueError(f"mask shape {tuple(mask.shape)} does not match codes shape "
+                         f"{tuple(codes.shape)}; "
                          "they must be equal (B, K, T).")
     if mask.dtype != torch.bool and not ((mask == 0) | (mask == 1)).all():
         raise ValueError("mask must be bool or hold only 0/1 (1 = generate, 0 = keep).")
     return mask.bool()
 
+# %% ../nbs/10_vamping.ipynb #939264b4
+def _check_config(c) -> None:
+    "The checks of `MaskGITConfig`: positive sizes, 0 <= n_coarse < n_q, dim divisible by n_head."
+    for f in ('n_q', 'codebook_size', 'dim', 'n_layer', 'n_head', 'max_len'):
+        v = getattr(c, f)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{f} must be a positive integer, got {v!r}.")
+    if not isinstance(c.n_coarse, int) or not 0 <= c.n_coarse < c.n_q:
+        raise ValueError(f"n_coarse must be an integer in [0, n_q-1] = [0, {c.n_q-1}] (at least "
+                         f"one codebook must be predicted), got {c.n_coarse!r}.")
+    if c.dim % c.n_head: raise ValueError(f"dim={c.dim} must be divisible by n_head={c.n_head}.")
+    if not 0 <= c.dropout < 1: raise ValueError(f"dropout must lie in [0, 1), got {c.dropout}.")
+
 # %% ../nbs/10_vamping.ipynb #9a4b3365
 @dataclass
 class MaskGITConfig:
-    "Size of a MaskGIT model; `n_coarse=0` is a coarse model, `n_coarse=N_c > 0` a coarse-to-fine model."
-    n_q:int = 4              # K: codebooks the model reads (coarse model: N_c; coarse-to-fine: all N)
-    n_coarse:int = 0         # leading codebooks always given and never predicted (coarse-to-fine: N_c)
+    "Size of a MaskGIT model: `n_coarse=0` is a coarse model, `n_coarse=N_c` a coarse-to-fine one."
+    n_q:int = 4            # K: codebooks the model reads (coarse model: N_c; coarse-to-fine: all N)
+    n_coarse:int = 0         # leading codebooks always given, never predicted (coarse-to-fine: N_c)
     codebook_size:int = 1024 # N entries per codebook; id N is the mask token
     dim:int = 256            # E: transformer width
     n_layer:int = 6
@@ -51,42 +75,48 @@ class MaskGITConfig:
     max_len:int = 1024       # longest window, in frames (learned positions)
     dropout:float = 0.1
 
-    def __post_init__(self):
-        for f in ('n_q', 'codebook_size', 'dim', 'n_layer', 'n_head', 'max_len'):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{f} must be a positive integer, got {v!r}.")
-        if not isinstance(self.n_coarse, int) or not 0 <= self.n_coarse < self.n_q:
-            raise ValueError(f"n_coarse must be an integer in [0, n_q-1] = [0, {self.n_q-1}] (at least one codebook "
-                             f"must be predicted), got {self.n_coarse!r}.")
-        if self.dim % self.n_head: raise ValueError(f"dim={self.dim} must be divisible by n_head={self.n_head}.")
-        if not 0 <= self.dropout < 1: raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}.")
-
+    def __post_init__(self): _check_config(self)     # (hidden above) sizes positive, n_coarse < n_q
     @property
-    def n_predict(self) -> int: return self.n_q - self.n_coarse   # K_p: codebooks with an output head
+    def n_predict(self) -> int: return self.n_q - self.n_coarse   # K_p: codebooks with a head
     @property
-    def mask_id(self) -> int: return self.codebook_size             # the mask token of every codebook
+    def mask_id(self) -> int: return self.codebook_size           # the mask token of every codebook
 
     @classmethod
     def tiny(cls, **kw) -> 'MaskGITConfig':
         "A debug config for tests: 4 codebooks of 16, width 32, 2 layers."
-        return cls(**{**dict(n_q=4, n_coarse=0, codebook_size=16, dim=32, n_layer=2, n_head=2, max_len=64, dropout=0.0), **kw})
+        base = dict(n_q=4, n_coarse=0, codebook_size=16, dim=32, n_layer=2, n_head=2, max_len=64,
+                    dropout=0.0)
+        return cls(**{**base, **kw})
+
+# %% ../nbs/10_vamping.ipynb #3d9d49ed
+def _check_ids(x, c) -> None:
+    "`x` must be (B, c.n_q, T <= c.max_len) ids in [0, c.mask_id]."
+    _check_codes(x, 'x')
+    B, K, T = x.shape
+    if K != c.n_q: raise ValueError(f"x has {K} codebooks but the model reads n_q={c.n_q}.")
+    if T > c.max_len:
+        raise ValueError(f"x has {T} frames but the model's max_len is {c.max_len}; "
+                         "use a shorter window.")
+    if x.numel() and (x.min() < 0 or x.max() > c.mask_id):
+        raise ValueError(f"x must hold ids in [0, {c.mask_id}] ({c.mask_id} = mask token), "
+                         f"got [{int(x.min())}, {int(x.max())}].")
 
 # %% ../nbs/10_vamping.ipynb #8562bbb2
 class MaskGIT(nn.Module):
-    "Bidirectional transformer: (B, K, T) ids in [0, N] (N = mask) -> (B, K_p, T, N) logits for the predicted codebooks."
+    "Bidirectional transformer: (B, K, T) ids in [0, N] (N = mask) -> (B, K_p, T, N) logits."
     def __init__(self, config:MaskGITConfig):
         super().__init__()
         self.config = c = config
-        V = c.codebook_size + 1                                                  # N codes + the mask token
-        self.tok = nn.Embedding(c.n_q * V, c.dim)                                # one table, codebook k offset by k*V
-        self.register_buffer('offsets', torch.arange(c.n_q) * V, persistent=False)  # (K,)
+        V = c.codebook_size + 1                                   # N codes + the mask token
+        self.tok = nn.Embedding(c.n_q * V, c.dim)              # one table, codebook k offset by k*V
+        self.register_buffer('offsets', torch.arange(c.n_q) * V, persistent=False)   # (K,)
         self.pos = nn.Embedding(c.max_len, c.dim)
         self.drop = nn.Dropout(c.dropout)
         layer = nn.TransformerEncoderLayer(c.dim, c.n_head, 4 * c.dim, c.dropout, activation='gelu',
                                            batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, c.n_layer, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(c.dim)
-        self.head = nn.Linear(c.dim, c.n_predict * c.codebook_size)             # (E, K_p N), reshaped per codebook
+        self.head = nn.Linear(c.dim, c.n_predict * c.codebook_size)   # (E, K_p N): N-way heads
         self.apply(self._init)
 
     @staticmethod
@@ -96,34 +126,32 @@ class MaskGIT(nn.Module):
 
     def hidden(self, x:Tensor) -> Tensor:
         "(B, K, T) ids -> (B, T, E) final hidden states (after the last LayerNorm)."
-        _check_codes(x, 'x'); c = self.config
-        B, K, T = x.shape
-        if K != c.n_q: raise ValueError(f"x has {K} codebooks but the model reads n_q={c.n_q}.")
-        if T > c.max_len: raise ValueError(f"x has {T} frames but the model's max_len is {c.max_len}; use a shorter window.")
-        if x.numel() and (x.min() < 0 or x.max() > c.mask_id):
-            raise ValueError(f"x must hold ids in [0, {c.mask_id}] ({c.mask_id} = mask token), got [{int(x.min())}, {int(x.max())}].")
-        h = self.tok(x + self.offsets[:, None]).sum(1)                           # (B, T, E): sum over codebooks
-        h = self.drop(h + self.pos(torch.arange(T, device=x.device)))
-        return self.norm(self.encoder(h))                                        # (B, T, E), every frame sees every frame
+        _check_ids(x, self.config)
+        h = self.tok(x + self.offsets[:, None]).sum(1)            # (B, T, E): sum over codebooks
+        h = self.drop(h + self.pos(torch.arange(x.shape[-1], device=x.device)))
+        return self.norm(self.encoder(h))                  # (B, T, E): every frame sees every frame
 
     def forward(self, x:Tensor) -> Tensor:
         "(B, K, T) ids in [0, N] -> (B, K_p, T, N) logits."
         B, K, T = x.shape; c = self.config
         return self.head(self.hidden(x)).view(B, T, c.n_predict, c.codebook_size).transpose(1, 2)
 
-    def logits_at(self, h:Tensor, b:Tensor, k:Tensor, t:Tensor) -> Tensor:
-        "(M, N) logits at M positions (item b, predicted codebook k, frame t) from hidden states h (B, T, E)."
-        c = self.config
-        W, bias = self.head.weight.view(c.n_predict, c.codebook_size, -1), self.head.bias.view(c.n_predict, -1)
-        out = h.new_empty(len(b), c.codebook_size)
-        for q in range(c.n_predict):                                             # one matmul per codebook head
-            sel = (k == q).nonzero().squeeze(1)
-            if len(sel): out[sel] = h[b[sel], t[sel]] @ W[q].T + bias[q]
-        return out
+# %% ../nbs/10_vamping.ipynb #94dc0249
+@patch
+def logits_at(self:MaskGIT, h:Tensor, b:Tensor, k:Tensor, t:Tensor) -> Tensor:
+    "(M, N) logits at M positions (item b, predicted codebook k, frame t) from h (B, T, E)."
+    c = self.config
+    W = self.head.weight.view(c.n_predict, c.codebook_size, -1)
+    bias = self.head.bias.view(c.n_predict, -1)
+    out = h.new_empty(len(b), c.codebook_size)
+    for q in range(c.n_predict):                                  # one matmul per codebook head
+        sel = (k == q).nonzero().squeeze(1)
+        if len(sel): out[sel] = h[b[sel], t[sel]] @ W[q].T + bias[q]
+    return out
 
 # %% ../nbs/10_vamping.ipynb #02766dce
 def cosine_schedule(r):
-    "Masked fraction for progress `r` in [0, 1]: $\\gamma(r) = \\cos(\\pi r / 2)$; 1 at r = 0, 0 at r = 1."
+    "Masked fraction at progress `r` in [0, 1]: $\\gamma(r) = \\cos(\\pi r / 2)$."
     r_t = torch.as_tensor(r, dtype=torch.float64)
     if ((r_t < 0) | (r_t > 1)).any(): raise ValueError(f"r must lie in [0, 1], got {r}.")
     g = torch.cos(r_t * math.pi / 2).clamp(min=0.)
@@ -135,16 +163,17 @@ def training_mask(shape,                    # (B, K, T)
                   generator:torch.Generator|None=None,
                   device=None,
                  ) -> tuple[Tensor, Tensor]: # mask (B, K, T) bool (True = masked), r (B,)
-    "One MaskGIT training mask per item: r ~ U(0,1), mask round(cos(pi r/2) * D) random tokens of the last K - n_coarse codebooks."
+    "One training mask per item: r ~ U(0, 1), then round(cos(pi r/2) * D) random maskable tokens."
     B, K, T = _mask_shape(shape)
     if not isinstance(n_coarse, int) or not 0 <= n_coarse < K:
         raise ValueError(f"n_coarse must be an integer in [0, {K-1}], got {n_coarse!r}.")
-    D = (K - n_coarse) * T
+    D = (K - n_coarse) * T                                            # maskable tokens per item
     r = torch.rand(B, generator=generator, device=device)
-    n = (cosine_schedule(r) * D).round().clamp(1, D).long()                          # (B,) tokens to mask
-    ranks = torch.rand(B, D, generator=generator, device=device).argsort(1).argsort(1)  # a random order per item
+    n = (cosine_schedule(r) * D).round().clamp(1, D).long()           # (B,) tokens to mask
+    ranks = torch.rand(B, D, generator=generator, device=device).argsort(1).argsort(1)   # shuffled
     m = (ranks < n.to(ranks.device)[:, None]).view(B, K - n_coarse, T)
-    return torch.cat([torch.zeros(B, n_coarse, T, dtype=torch.bool, device=m.device), m], 1), r
+    given = torch.zeros(B, n_coarse, T, dtype=torch.bool, device=m.device)    # coarse: never masked
+    return torch.cat([given, m], 1), r
 
 # %% ../nbs/10_vamping.ipynb #658a391b
 def masked_token_loss(logits:Tensor,  # (B, K_p, T, N)
@@ -153,9 +182,11 @@ def masked_token_loss(logits:Tensor,  # (B, K_p, T, N)
                      ) -> Tensor:     # scalar: mean NLL over masked tokens (0 if none)
     "VampNet eq. 1 averaged over the masked tokens: unmasked positions contribute nothing."
     if logits.shape[:-1] != targets.shape or targets.shape != mask.shape:
-        raise ValueError(f"logits {tuple(logits.shape)} must be targets {tuple(targets.shape)} + (N,), and mask "
-                         f"{tuple(mask.shape)} must equal targets' shape.")
-    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), reduction='none')
+        raise ValueError(f"logits {tuple(logits.shape)} must be targets {tuple(targets.shape)} "
+                         "+ (N,), "
+                         f"and mask {tuple(mask.shape)} must equal targets' shape.")
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1),
+                         reduction='none')
     m = mask.reshape(-1).float()
     return (ce * m).sum() / m.sum().clamp(min=1)
 
@@ -163,33 +194,36 @@ def masked_token_loss(logits:Tensor,  # (B, K_p, T, N)
 def maskgit_step(model:MaskGIT, codes:Tensor, generator:torch.Generator|None=None) -> dict:
     "Masked-token loss and accuracy of `model` on `codes` (B, K, T) under a fresh training mask."
     _check_codes(codes); c = model.config
-    mask, r = training_mask(codes.shape, c.n_coarse, generator, codes.device)        # (B, K, T)
-    logits = model(codes.masked_fill(mask, c.mask_id))                               # (B, K_p, T, N)
+    mask, r = training_mask(codes.shape, c.n_coarse, generator, codes.device)    # (B, K, T)
+    logits = model(codes.masked_fill(mask, c.mask_id))                           # (B, K_p, T, N)
     tgt, m = codes[:, c.n_coarse:], mask[:, c.n_coarse:]
     loss = masked_token_loss(logits, tgt, m)
     acc = ((logits.argmax(-1) == tgt) & m).sum() / m.sum().clamp(min=1)
     return dict(loss=loss, acc=acc, r=r)
 
 # %% ../nbs/10_vamping.ipynb #ec6696d7
-def synthetic_tokens(n:int, n_q:int, T:int, codebook_size:int, seed:int=0, periods=(2, 8)) -> Tensor:
+def synthetic_tokens(n:int, n_q:int, T:int, codebook_size:int, seed:int=0,
+                     periods=(2, 8)) -> Tensor:
     "(n, n_q, T) periodic motifs in codebook 0, other codebooks a fixed function of codebook 0."
-    if min(n, n_q, T, codebook_size) < 1: raise ValueError("n, n_q, T and codebook_size must be positive.")
+    if min(n, n_q, T, codebook_size) < 1:
+        raise ValueError("n, n_q, T and codebook_size must be positive.")
     g = torch.Generator().manual_seed(seed)
-    p = torch.randint(periods[0], periods[1] + 1, (n, 1), generator=g)                 # (n, 1) period per item
-    motif = torch.randint(0, codebook_size, (n, periods[1]), generator=g)             # (n, P_max)
-    c0 = motif.gather(1, torch.arange(T)[None] % p)                                    # (n, T)
+    p = torch.randint(periods[0], periods[1] + 1, (n, 1), generator=g)      # (n, 1) period per item
+    motif = torch.randint(0, codebook_size, (n, periods[1]), generator=g)   # (n, P_max)
+    c0 = motif.gather(1, torch.arange(T)[None] % p)                          # (n, T)
     k = torch.arange(n_q)[None, :, None]
-    return (c0[:, None] * (2 * k + 1) + 3 * k) % codebook_size                          # (n, K, T)
+    return (c0[:, None] * (2 * k + 1) + 3 * k) % codebook_size                # (n, K, T)
 
 # %% ../nbs/10_vamping.ipynb #7e64f67c
 class LitMaskGIT(L.LightningModule):
-    "Lightning wrapper: masked-token training of a `MaskGIT`, AdamW + warm-up / inverse-sqrt schedule."
-    def __init__(self, config:MaskGITConfig|dict, lr:float=1e-3, warmup:int=1000, weight_decay:float=0.01,
-                 betas=(0.9, 0.999), seed:int=0):
+    "Lightning wrapper: masked-token training of a `MaskGIT`, AdamW + warm-up / inverse-sqrt."
+    def __init__(self, config:MaskGITConfig|dict, lr:float=1e-3, warmup:int=1000,
+                 weight_decay:float=0.01, betas=(0.9, 0.999), seed:int=0):
         super().__init__()
         config = MaskGITConfig(**config) if isinstance(config, dict) else config
         self.save_hyperparameters({'config': asdict(config), 'lr': lr, 'warmup': warmup,
-                                   'weight_decay': weight_decay, 'betas': list(betas), 'seed': seed})
+                                   'weight_decay': weight_decay, 'betas': list(betas),
+                                   'seed': seed})
         self.model, self.history = MaskGIT(config), []
         self._val_seed = seed
 
@@ -202,33 +236,37 @@ class LitMaskGIT(L.LightningModule):
         return out['loss']
 
     def validation_step(self, batch, batch_idx):
-        g = torch.Generator(device=self.device).manual_seed(self._val_seed + batch_idx)   # same masks every epoch
+        g = torch.Generator(device=self.device).manual_seed(self._val_seed + batch_idx)   # fixed
         out = maskgit_step(self.model, self._codes(batch), g)
         self.log_dict({'val/loss': out['loss'], 'val/acc': out['acc']}, prog_bar=True)
 
     def configure_optimizers(self):
         h = self.hparams
-        opt = torch.optim.AdamW(self.parameters(), lr=h.lr, betas=tuple(h.betas), weight_decay=h.weight_decay)
+        opt = torch.optim.AdamW(self.parameters(), lr=h.lr, betas=tuple(h.betas),
+                                weight_decay=h.weight_decay)
         w = max(1, h.warmup)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / w, math.sqrt(w / (s + 1))))
+        lr_factor = lambda s: min((s + 1) / w, math.sqrt(w / (s + 1)))   # warm-up, then 1/sqrt
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
         return {'optimizer': opt, 'lr_scheduler': {'scheduler': sched, 'interval': 'step'}}
 
 # %% ../nbs/10_vamping.ipynb #0481a96c
-def fit_maskgit(config:MaskGITConfig, train,          # (n, K, T) tensor of windows, or a Dataset of them
+def fit_maskgit(config:MaskGITConfig, train,     # (n, K, T) tensor of windows, or a Dataset of them
                 val=None, max_steps:int=1000, batch_size:int=16, lr:float=1e-3, warmup:int=100,
-                ckpt_dir=None,                        # folder for Lightning checkpoints (None: none)
-                seed:int=0, accelerator:str='auto', val_every:int|None=None, **trainer_kw) -> LitMaskGIT:
-    "Train a MaskGIT with Lightning; returns the `LitMaskGIT` (its `history` holds the training losses)."
+                ckpt_dir=None,                       # folder for Lightning checkpoints (None: none)
+                seed:int=0, accelerator:str='auto', val_every:int|None=None,
+                **trainer_kw) -> LitMaskGIT:
+    "Train a MaskGIT with Lightning; returns the `LitMaskGIT` (its `history`: the training losses)."
     from torch.utils.data import DataLoader
     if max_steps < 1: raise ValueError(f"max_steps must be positive, got {max_steps}.")
     L.seed_everything(seed, verbose=False)
     lit = LitMaskGIT(config, lr=lr, warmup=warmup, seed=seed)
     dl = DataLoader(train, batch_size=batch_size, shuffle=True, drop_last=len(train) >= batch_size)
     vdl = None if val is None else DataLoader(val, batch_size=batch_size)
-    cbs = [] if ckpt_dir is None else [L.pytorch.callbacks.ModelCheckpoint(dirpath=ckpt_dir, save_last=True,
-                                        monitor='val/loss' if val is not None else None)]
+    cbs = [] if ckpt_dir is None else [L.pytorch.callbacks.ModelCheckpoint(
+        dirpath=ckpt_dir, save_last=True, monitor='val/loss' if val is not None else None)]
     kw = dict(max_steps=max_steps, accelerator=accelerator, devices=1, logger=False, callbacks=cbs,
-              enable_checkpointing=ckpt_dir is not None, enable_progress_bar=False, enable_model_summary=False,
+              enable_checkpointing=ckpt_dir is not None, enable_progress_bar=False,
+              enable_model_summary=False,
               val_check_interval=val_every if val is not None and val_every else None,
               limit_val_batches=None if val is not None else 0, num_sanity_val_steps=0)
     if val is not None and val_every: kw['check_val_every_n_epoch'] = None
@@ -237,7 +275,7 @@ def fit_maskgit(config:MaskGITConfig, train,          # (n, K, T) tensor of wind
 
 # %% ../nbs/10_vamping.ipynb #b5bc9615
 def save_maskgit(model:MaskGIT|LitMaskGIT, path) -> Path:
-    "Save `model` as `path` (.safetensors) + the same stem .json config; returns the .safetensors path."
+    "Save `model` as `path` (.safetensors) + a .json config of the same stem; returns the first."
     from safetensors.torch import save_file
     model = model.model if isinstance(model, LitMaskGIT) else model
     path = Path(path).with_suffix('.safetensors'); path.parent.mkdir(parents=True, exist_ok=True)
@@ -247,6 +285,7 @@ def save_maskgit(model:MaskGIT|LitMaskGIT, path) -> Path:
     atomic_write(path.with_suffix('.json'), lambda p: Path(p).write_text(cfg))
     return path
 
+# %% ../nbs/10_vamping.ipynb #2eb1efcf
 def load_maskgit(path, device='cpu') -> MaskGIT:
     "Load a model saved by `save_maskgit` (in eval mode)."
     from safetensors.torch import load_file
@@ -259,9 +298,10 @@ def load_maskgit(path, device='cpu') -> MaskGIT:
 
 # %% ../nbs/10_vamping.ipynb #ed35a95e
 def token_windows(codes_list, window:int, hop:int|None=None) -> Tensor:
-    "Cut a list of (K, T_i) code tensors into (n, K, window) windows every `hop` frames (clips shorter than `window` are dropped)."
+    "Cut (K, T_i) code tensors into (n, K, window) windows every `hop` frames; drop shorter clips."
     hop = hop or window
-    if window < 1 or hop < 1: raise ValueError(f"window and hop must be positive, got {window}, {hop}.")
+    if window < 1 or hop < 1:
+        raise ValueError(f"window and hop must be positive, got {window}, {hop}.")
     out = [c[:, s:s + window] for c in codes_list for s in range(0, c.shape[-1] - window + 1, hop)]
     if not out: raise ValueError(f"no clip is at least window={window} frames long.")
     return torch.stack(out)

@@ -12,14 +12,15 @@ __all__ = ['plot_mask', 'periodic_mask', 'compression_mask', 'inpaint_mask', 'ti
 import numpy as np
 import torch
 from torch import Tensor
-from .vq import bits_per_code
+from .bitrates import bits_per_code
 
 # %% ../nbs/10_vamping.ipynb #b09cfd3c
 def _mask_shape(shape) -> tuple[int, int, int]:
     "(B, K, T) from a tuple or from a tensor's shape."
     s = tuple(shape.shape) if torch.is_tensor(shape) else tuple(shape)
     if len(s) != 3 or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in s):
-        raise ValueError(f"expected a (B, K, T) shape of positive integers (or a (B, K, T) tensor), got {s}.")
+        raise ValueError("expected a (B, K, T) shape of positive integers (or a (B, K, T) tensor), "
+                         f"got {s}.")
     return tuple(int(v) for v in s)
 
 # %% ../nbs/10_vamping.ipynb #669b6ee1
@@ -28,10 +29,19 @@ def plot_mask(mask:Tensor, ax=None, title:str='', item:int=0):
     import matplotlib.pyplot as plt
     ax = ax or plt.gca()
     m = mask[item] if mask.ndim == 3 else mask
-    ax.imshow(~m.bool().cpu().numpy(), cmap='Greys', vmin=0, vmax=1, aspect='auto', interpolation='nearest')
-    ax.set_xlabel('frame t', fontsize=8); ax.set_ylabel('codebook k', fontsize=8); ax.tick_params(labelsize=7)
+    ax.imshow(~m.bool().cpu().numpy(), cmap='Greys', vmin=0, vmax=1, aspect='auto',
+              interpolation='nearest')
+    ax.set_xlabel('frame t', fontsize=8); ax.set_ylabel('codebook k', fontsize=8)
+    ax.tick_params(labelsize=7)
     ax.set_title(title or f'{int((~m.bool()).sum())} of {m.numel()} tokens kept', fontsize=9)
     return ax
+
+# %% ../nbs/10_vamping.ipynb #a719acbb
+def _check_period(period, width) -> None:
+    if isinstance(period, bool) or not isinstance(period, int) or period <= 0:
+        raise ValueError(f"period must be a positive integer, got {period!r}.")
+    if not isinstance(width, int) or not 0 <= width <= period:
+        raise ValueError(f"width must be an integer in [0, period={period}], got {width!r}.")
 
 # %% ../nbs/10_vamping.ipynb #7ed9a533
 def periodic_mask(shape,          # (B, K, T) or a code tensor
@@ -40,10 +50,7 @@ def periodic_mask(shape,          # (B, K, T) or a code tensor
                  ) -> Tensor:     # (B, K, T) bool, True = generate
     "Keep every `period`-th frame: T=10, P=4, w=1 keeps frames 0, 4, 8."
     B, K, T = _mask_shape(shape)
-    if isinstance(period, bool) or not isinstance(period, int) or period <= 0:
-        raise ValueError(f"period must be a positive integer, got {period!r}.")
-    if not isinstance(width, int) or not 0 <= width <= period:
-        raise ValueError(f"width must be an integer in [0, period={period}], got {width!r}.")
+    _check_period(period, width)
     keep = torch.arange(T) % period < width                                     # (T,)
     return (~keep).expand(B, K, T).clone()
 
@@ -52,31 +59,40 @@ def compression_mask(shape, n_kept:int) -> Tensor:
     "Keep codebooks 0..n_kept-1 at every frame: K=4, N_k=1 keeps row 0."
     B, K, T = _mask_shape(shape)
     if isinstance(n_kept, bool) or not isinstance(n_kept, int) or not 0 <= n_kept <= K:
-        raise ValueError(f"n_kept must be an integer in [0, K={K}] (codebooks to keep), got {n_kept!r}.")
+        raise ValueError(f"n_kept must be an integer in [0, K={K}] (codebooks to keep), "
+                         f"got {n_kept!r}.")
     m = torch.ones(B, K, T, dtype=torch.bool); m[:, :n_kept] = False
     return m
 
-# %% ../nbs/10_vamping.ipynb #4884a07d
-def inpaint_mask(shape, frame_rate:float, prefix_s:float=0., suffix_s:float=0.) -> Tensor:
-    "Keep round(prefix_s * frame_rate) first and round(suffix_s * frame_rate) last frames."
-    B, K, T = _mask_shape(shape)
+# %% ../nbs/10_vamping.ipynb #48483cd4
+def _inpaint_frames(T:int, frame_rate:float, prefix_s:float, suffix_s:float) -> tuple[int, int]:
+    "Checked (prefix, suffix) lengths in frames."
     if not frame_rate > 0: raise ValueError(f"frame_rate must be positive, got {frame_rate}.")
-    if prefix_s < 0 or suffix_s < 0: raise ValueError(f"prefix_s and suffix_s must be >= 0, got {prefix_s}, {suffix_s}.")
+    if prefix_s < 0 or suffix_s < 0:
+        raise ValueError(f"prefix_s and suffix_s must be >= 0, got {prefix_s}, {suffix_s}.")
     n_pre, n_suf = round(prefix_s * frame_rate), round(suffix_s * frame_rate)
     if n_pre + n_suf > T:
-        raise ValueError(f"prefix {prefix_s} s + suffix {suffix_s} s = {n_pre + n_suf} frames is longer than the clip "
-                         f"({T} frames = {T / frame_rate:.3g} s at {frame_rate} Hz).")
+        raise ValueError(f"prefix {prefix_s} s + suffix {suffix_s} s = {n_pre + n_suf} frames is "
+                         f"longer than the clip ({T} frames = {T / frame_rate:.3g} s at "
+                         f"{frame_rate} Hz).")
+    return n_pre, n_suf
+
+# %% ../nbs/10_vamping.ipynb #4884a07d
+def inpaint_mask(shape, frame_rate:float, prefix_s:float=0., suffix_s:float=0.) -> Tensor:
+    "Keep the first round(prefix_s * frame_rate) and the last round(suffix_s * frame_rate) frames."
+    B, K, T = _mask_shape(shape)
+    n_pre, n_suf = _inpaint_frames(T, frame_rate, prefix_s, suffix_s)
     m = torch.ones(B, K, T, dtype=torch.bool); m[..., :n_pre] = False; m[..., T - n_suf:] = False
     return m
 
 # %% ../nbs/10_vamping.ipynb #40d8ee2e
 def times_mask(shape, times, frame_rate:float, after_s:float=0.075, before_s:float=0.0) -> Tensor:
-    "Keep the frames from `before_s` before to `after_s` after each time in `times` (seconds); same times for all items."
+    "Keep the frames from `before_s` before to `after_s` after each time in `times` (seconds)."
     B, K, T = _mask_shape(shape)
     if not frame_rate > 0: raise ValueError(f"frame_rate must be positive, got {frame_rate}.")
     if after_s < 0 or before_s < 0: raise ValueError("after_s and before_s must be >= 0.")
     t = torch.as_tensor(np.asarray(times, dtype=np.float64)).reshape(-1)
-    start = torch.floor(t * frame_rate + 1e-9).long()                              # (E,) frame of each event
+    start = torch.floor(t * frame_rate + 1e-9).long()                     # (E,) frame of each event
     lo, hi = start - round(before_s * frame_rate), start + max(1, round(after_s * frame_rate))
     f = torch.arange(T)[:, None]                                                   # (T, 1)
     keep = ((f >= lo[None]) & (f < hi[None])).any(1)                               # (T,)
@@ -86,24 +102,27 @@ def times_mask(shape, times, frame_rate:float, after_s:float=0.075, before_s:flo
 def _event_mask(shape, wav, sample_rate, frame_rate, after_s, before_s, detect):
     B, K, T = _mask_shape(shape)
     x = wav.detach().cpu().numpy() if torch.is_tensor(wav) else np.asarray(wav)
-    if x.ndim >= 1: x = x.reshape(-1, x.shape[-1]).astype(np.float32)          # (S,), (B, S), (B, 1, S) -> (B', S)
+    if x.ndim >= 1: x = x.reshape(-1, x.shape[-1]).astype(np.float32)  # (S,), (B, [1,] S): (B', S)
     if x.ndim != 2 or x.shape[0] not in (1, B):
-        raise ValueError(f"wav must be (samples,), (1, samples) or (B={B}, samples) audio, got shape {tuple(np.shape(wav))}.")
+        raise ValueError(f"wav must be (samples,), (1, samples) or (B={B}, samples) audio, "
+                         f"got shape {tuple(np.shape(wav))}.")
     if not sample_rate > 0: raise ValueError(f"sample_rate must be positive, got {sample_rate}.")
     times = [detect(xi, sample_rate) for xi in x]
     m = torch.stack([times_mask((1, K, T), ti, frame_rate, after_s, before_s)[0] for ti in times])
     return m.expand(B, K, T).clone(), times
 
-def beat_mask(shape, wav, sample_rate:int, frame_rate:float, after_s:float=0.075, before_s:float=0.0,
-              return_times:bool=False):
-    "Keep `after_s` seconds after each beat that librosa's beat tracker finds in `wav` (per item if wav is (B, S))."
+# %% ../nbs/10_vamping.ipynb #36bc2c91
+def beat_mask(shape, wav, sample_rate:int, frame_rate:float, after_s:float=0.075,
+              before_s:float=0.0, return_times:bool=False):
+    "Keep `after_s` seconds after each beat that librosa's beat tracker finds in `wav`."
     import librosa
     def detect(x, sr): return librosa.beat.beat_track(y=x, sr=sr, units='time')[1]
     m, t = _event_mask(shape, wav, sample_rate, frame_rate, after_s, before_s, detect)
     return (m, t) if return_times else m
 
-def onset_mask(shape, wav, sample_rate:int, frame_rate:float, after_s:float=0.075, before_s:float=0.0,
-               return_times:bool=False):
+# %% ../nbs/10_vamping.ipynb #e5d1bb2c
+def onset_mask(shape, wav, sample_rate:int, frame_rate:float, after_s:float=0.075,
+               before_s:float=0.0, return_times:bool=False):
     "Keep `after_s` seconds after each onset that librosa's onset detector finds in `wav`."
     import librosa
     def detect(x, sr): return librosa.onset.onset_detect(y=x, sr=sr, units='time')
@@ -116,35 +135,51 @@ def random_mask(shape, ratio:float, seed:int|None=None) -> Tensor:
     B, K, T = _mask_shape(shape)
     if not 0 <= ratio <= 1: raise ValueError(f"ratio must lie in [0, 1], got {ratio}.")
     g = torch.Generator().manual_seed(seed) if seed is not None else None
-    ranks = torch.rand(B, K * T, generator=g).argsort(1).argsort(1)
+    ranks = torch.rand(B, K * T, generator=g).argsort(1).argsort(1)       # a random order per item
     return (ranks < round(ratio * K * T)).view(B, K, T)
 
 # %% ../nbs/10_vamping.ipynb #2262ed04
 def mask_and(a:Tensor, b:Tensor) -> Tensor:
     "Generate where both masks generate (keeps the union of the kept tokens)."
-    if a.shape != b.shape: raise ValueError(f"masks must have equal shapes, got {tuple(a.shape)} and {tuple(b.shape)}.")
+    if a.shape != b.shape:
+        raise ValueError(f"masks must have equal shapes, got {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}.")
     return a.bool() & b.bool()
 
+# %% ../nbs/10_vamping.ipynb #24949326
 def mask_or(a:Tensor, b:Tensor) -> Tensor:
     "Generate where either mask generates (keeps the intersection of the kept tokens)."
-    if a.shape != b.shape: raise ValueError(f"masks must have equal shapes, got {tuple(a.shape)} and {tuple(b.shape)}.")
+    if a.shape != b.shape:
+        raise ValueError(f"masks must have equal shapes, got {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}.")
     return a.bool() | b.bool()
 
 # %% ../nbs/10_vamping.ipynb #680b0c2f
 def mask_bitrate(mask:Tensor, frame_rate:float, codebook_size:int) -> Tensor:
-    "(B,) bits per second carried by the kept tokens: kept * log2(codebook_size) / (T / frame_rate)."
-    if not torch.is_tensor(mask) or mask.ndim != 3: raise ValueError("mask must be a (B, K, T) tensor.")
+    "(B,) bits per second carried by the kept tokens: kept * log2(N) / (T / frame_rate)."
+    if not torch.is_tensor(mask) or mask.ndim != 3:
+        raise ValueError("mask must be a (B, K, T) tensor.")
     if not frame_rate > 0: raise ValueError(f"frame_rate must be positive, got {frame_rate}.")
     kept = (~mask.bool()).flatten(1).sum(1).double()
     return kept * bits_per_code(codebook_size) / (mask.shape[-1] / frame_rate)
 
+# %% ../nbs/10_vamping.ipynb #74482d65
+def _check_design(period, depth, K:int) -> None:
+    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 0:
+        raise ValueError(f"period must be an integer >= 0 (0 = no periodic prompt), "
+                         f"got {period!r}.")
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or not 0 <= depth <= K:
+        raise ValueError(f"depth must be an integer in [0, K={K}] (codebooks kept at the kept "
+                         "frames), "
+                         f"got {depth!r}.")
+
 # %% ../nbs/10_vamping.ipynb #cc0b00d4
 def design_mask(shape,               # (B, K, T) or a code tensor
                 frame_rate:float,    # frames per second (for the prefix/suffix seconds)
-                period:int=0,        # P: keep every P-th frame (`width` wide); 0 = no periodic prompt
+                period:int=0,      # P: keep every P-th frame (`width` wide); 0 = no periodic prompt
                 width:int=1,         # frames kept per period, 1..P
                 n_kept:int=0,        # N_k: codebooks kept at every frame
-                depth:int|None=None, # d: codebooks kept at the periodic and prefix/suffix frames (default K)
+                depth:int|None=None, # d: codebooks kept at those frames (default K)
                 prefix_s:float=0., suffix_s:float=0., # seconds kept at the start and at the end
                ) -> Tensor:          # (B, K, T) bool, True = generate
     """The mask designer's prompt. `design_mask((1, 3, 8), 75, period=4, n_kept=1)` keeps (#):
@@ -152,11 +187,10 @@ def design_mask(shape,               # (B, K, T) or a code tensor
     k1 #...#...
     k2 #...#..."""
     B, K, T = _mask_shape(shape)
-    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 0:
-        raise ValueError(f"period must be an integer >= 0 (0 = no periodic prompt), got {period!r}.")
     depth = K if depth is None else depth
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or not 0 <= depth <= K:
-        raise ValueError(f"depth must be an integer in [0, K={K}] (codebooks kept at the kept frames), got {depth!r}.")
-    frames = periodic_mask((B, K, T), int(period), width) if period else torch.ones(B, K, T, dtype=torch.bool)
-    frames = mask_and(frames, inpaint_mask((B, K, T), frame_rate, prefix_s, suffix_s))     # kept frames, all codebooks
-    return mask_and(mask_or(frames, compression_mask((B, K, T), int(depth))), compression_mask((B, K, T), n_kept))
+    _check_design(period, depth, K)
+    all_gen = torch.ones(B, K, T, dtype=torch.bool)
+    frames = periodic_mask((B, K, T), int(period), width) if period else all_gen
+    frames = mask_and(frames, inpaint_mask((B, K, T), frame_rate, prefix_s, suffix_s))   # frames
+    deep = mask_or(frames, compression_mask((B, K, T), int(depth)))       # ... in d codebooks
+    return mask_and(deep, compression_mask((B, K, T), n_kept))          # + N_k codebooks everywhere

@@ -57,6 +57,13 @@ def _check_lab(train, valid, config, patterns):
     bad = [p for p in patterns if p not in PATTERNS]
     if bad or not patterns: raise ValueError(f"patterns must be a non-empty list from {list(PATTERNS)}, got {list(patterns)}.")
 
+def _gen_seconds(lm, n_frames, seed, repeats:int=3) -> float:
+    "Wall time of `generate` for `n_frames`, the best of `repeats` runs (other work on the machine only adds time)."
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter(); generate(lm, n_frames, seed=seed, progress=False); ts.append(time.perf_counter() - t0)
+    return min(ts)
+
 # %% ../nbs/07a_pattern_lab.ipynb #7077c293
 def pattern_lab(train:Tensor, # (n, K, T) raw codes to train on
                 valid:Tensor, # (m, K, T) held-out codes
@@ -79,42 +86,44 @@ def pattern_lab(train:Tensor, # (n, K, T) raw codes to train on
         module, _ = train_codec_lm(train, cfg, val_dataset=valid, max_steps=max_steps, batch_size=batch_size,
                                    lr=lr, val_every=val_every, log_dir=log_dir/name, seed=seed,
                                    progress_bar=False, callbacks=[clock])
-        lm, train_s = module.model.eval(), clock.seconds
-        t0 = time.perf_counter(); generate(lm, gen_frames, seed=seed, progress=False)
-        gen_s, ce = time.perf_counter() - t0, held_out_ce(lm, valid)
+        lm, train_s, S = module.model.eval(), clock.seconds, pattern_length(name, K, T)
+        gen_s, ce = _gen_seconds(lm, gen_frames, seed), held_out_ce(lm, valid)
         rows.append(dict(pattern=name, steps_per_second=pattern_length(name, K, gen_frames) / gen_seconds,
-                         train_s=train_s, gen_s=gen_s, val_ce=ce.tolist(), val_ce_mean=float(ce.mean()),
-                         curve=clock.points, **(measure(lm) if measure else {}), model=lm))
+                         train_positions=max_steps * batch_size * S, train_s=train_s, gen_s=gen_s,
+                         val_ce=ce.tolist(), val_ce_mean=float(ce.mean()),
+                         curve=[(s, t, v, s * batch_size * S) for s, t, v in clock.points],
+                         **(measure(lm) if measure else {}), model=lm))
     return rows
 
 # %% ../nbs/07a_pattern_lab.ipynb #89e52aa7
 def pattern_lab_table(rows:list, # from `pattern_lab` (or its JSON, without 'model')
                       extra:dict|None=None, # more columns: {key in a row: header}
                      ) -> str: # a Markdown table
-    "The runs side by side; time columns also as a ratio to the first run."
-    extra = extra or {}
-    head = ['pattern', 'steps / s of audio', 'train s', 'generate s', 'held-out CE per codebook', 'mean CE']
-    out = ['| ' + ' | '.join(head + list(extra.values())) + ' |', '|' + '---|' * (len(head) + len(extra))]
-    r0 = rows[0]
+    "The runs side by side; compute and time also as a ratio to the first run."
+    extra, r0 = extra or {}, rows[0]
+    head = ['pattern', 'steps / s of audio', 'training compute', 'train s', 'generate 4 s',
+            'held-out CE per codebook', 'mean CE'] + list(extra.values())
+    ratio = lambda r, k, fmt: f"{r[k]:{fmt}} ({r[k] / r0[k]:.1f}×)"
+    out = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
-        cells = [r['pattern'], f"{r['steps_per_second']:.1f}", f"{r['train_s']:.1f} ({r['train_s'] / r0['train_s']:.1f}×)",
-                 f"{r['gen_s']:.2f} ({r['gen_s'] / r0['gen_s']:.1f}×)", ' / '.join(f'{c:.2f}' for c in r['val_ce']),
+        cells = [r['pattern'], f"{r['steps_per_second']:.1f}", f"{r['train_positions'] / r0['train_positions']:.1f}×",
+                 ratio(r, 'train_s', '.0f'), ratio(r, 'gen_s', '.2f'), ' / '.join(f'{c:.2f}' for c in r['val_ce']),
                  f"{r['val_ce_mean']:.3f}"] + [f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in extra]
         out.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(out)
 
 # %% ../nbs/07a_pattern_lab.ipynb #d7c87346
 def plot_pattern_lab(rows:list, axs=None):
-    "Left: held-out CE per codebook. Right: validation loss against training seconds (equal compute)."
+    "Left: held-out CE per codebook. Right: validation loss against training compute (positions processed)."
     import matplotlib.pyplot as plt
     if axs is None: _, axs = plt.subplots(1, 2, figsize=(10, 3.2), dpi=100)
     K = len(rows[0]['val_ce'])
     for i, r in enumerate(rows):
         axs[0].plot(range(K), r['val_ce'], marker='o', label=r['pattern'], color=f'C{i}')
-        s, t, v = zip(*r['curve'])
-        axs[1].plot(t, v, marker='.', label=r['pattern'], color=f'C{i}')
+        positions, loss = [p[3] for p in r['curve']], [p[2] for p in r['curve']]
+        axs[1].plot(positions, loss, marker='.', label=r['pattern'], color=f'C{i}')
     axs[0].set(xlabel='codebook k', ylabel='held-out CE (nats)', xticks=range(K))
-    axs[1].set(xlabel='training seconds (1 thread)', ylabel='validation loss (nats)', xscale='log')
+    axs[1].set(xlabel='training compute (positions processed)', ylabel='validation loss (nats)', xscale='log')
     axs[0].legend(fontsize=8)
     return axs
 

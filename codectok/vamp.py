@@ -17,7 +17,7 @@ __all__ = ['vamp_schedule', 'top_p_filter', 'typical_filter', 'sample_tokens', '
 # %% ../nbs/10_vamping.ipynb #eaac6a02
 def vamp_schedule(n_masked,       # (B,) initially masked tokens per item, or an int
                   steps:int,      # S sampling passes
-                 ) -> Tensor:     # (S+1, B) long: tokens still masked after pass s (row 0 = n_masked, row S = 0)
+                 ) -> Tensor:   # (S+1, B) long: tokens still masked after pass s (row 0 = n_masked)
     "Per-item cosine unmasking schedule: `vamp_schedule(100, 4)[:, 0]` -> `[100, 92, 70, 38, 0]`."
     if isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
         raise ValueError(f"steps must be a positive integer, got {steps!r}.")
@@ -34,44 +34,70 @@ def _check_prob(name, p):
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p <= 1:
         raise ValueError(f"{name} must be a number in (0, 1], got {p!r}.")
 
+# %% ../nbs/10_vamping.ipynb #cf4deb6e
 def _keep_until(probs:Tensor, order:Tensor, mass:float) -> Tensor:
-    "Keep codes in `order` (per row) until the kept mass reaches `mass`; returns the renormalised probs."
+    "Keep codes in `order` (per row) until the kept mass reaches `mass`; renormalise."
     p_sorted = probs.gather(-1, order)
-    keep_sorted = (p_sorted.cumsum(-1) - p_sorted) < mass              # mass before this code < target: keep it
+    keep_sorted = (p_sorted.cumsum(-1) - p_sorted) < mass     # mass before this code < target: keep
     keep_sorted[..., 0] = True
     keep = torch.zeros_like(keep_sorted).scatter(-1, order, keep_sorted)
     out = probs * keep
     return out / out.sum(-1, keepdim=True)
 
+# %% ../nbs/10_vamping.ipynb #83c55474
 def top_p_filter(probs:Tensor, top_p:float) -> Tensor:
-    "(..., N) probabilities -> nucleus-filtered, renormalised: `[.5,.3,.2]`, p=0.7 -> `[.625,.375,0]`."
+    "(..., N) probabilities -> nucleus-filtered: `[.5,.3,.2]`, p=0.7 -> `[.625,.375,0]`."
     _check_prob('top_p', top_p)
-    return _keep_until(probs, probs.argsort(-1, descending=True), top_p)
+    return _keep_until(probs, probs.argsort(-1, descending=True), top_p)       # most probable first
 
+# %% ../nbs/10_vamping.ipynb #355234a9
 def typical_filter(probs:Tensor, typical_p:float) -> Tensor:
-    "(..., N) probabilities -> locally-typical filtered (closest surprisal to the entropy first), renormalised."
+    "(..., N) probabilities -> locally-typical filtered (surprisal closest to the entropy first)."
     _check_prob('typical_p', typical_p)
     logp = probs.clamp(min=1e-30).log()
-    H = -(probs * logp).sum(-1, keepdim=True)
-    return _keep_until(probs, (-logp - H).abs().argsort(-1), typical_p)
+    H = -(probs * logp).sum(-1, keepdim=True)                                  # entropy
+    return _keep_until(probs, (-logp - H).abs().argsort(-1), typical_p)        # most typical first
 
 # %% ../nbs/10_vamping.ipynb #9c16e2b2
 def sample_tokens(logits:Tensor,            # (..., N)
                   temperature:float=1.0,    # softmax temperature of the sampling distribution
                   top_p:float|None=None, typical_p:float|None=None,
                   generator:torch.Generator|None=None,
-                 ) -> tuple[Tensor, Tensor]: # tokens (...,), log p of each sampled token under the filtered distribution
-    "Draw one code per position from softmax(logits / temperature), optionally nucleus- and/or typical-filtered."
+                 ) -> tuple[Tensor, Tensor]: # tokens (...,), their log p (filtered distribution)
+    "Draw one code per position from softmax(logits / temperature), filtered if asked."
     if not temperature > 0: raise ValueError(f"temperature must be positive, got {temperature}.")
     probs = torch.softmax(logits.float() / temperature, -1)
     if typical_p is not None: probs = typical_filter(probs, typical_p)
     if top_p is not None: probs = top_p_filter(probs, top_p)
     flat = probs.reshape(-1, probs.shape[-1])                                  # (M, N)
-    cdf = flat.cumsum(-1)                                                      # inverse-CDF draw, one uniform per row
-    u = (1 - torch.rand(flat.shape[0], 1, generator=generator, device=flat.device)) * cdf[:, -1:]   # in (0, total]
-    tok = torch.searchsorted(cdf, u).clamp(max=flat.shape[-1] - 1)             # (M, 1); zero-probability codes never hit
+    cdf = flat.cumsum(-1)                                                      # one uniform per row
+    u = 1 - torch.rand(flat.shape[0], 1, generator=generator, device=flat.device)   # in (0, 1]
+    u = u * cdf[:, -1:]                                                           # in (0, total]
+    tok = torch.searchsorted(cdf, u).clamp(max=flat.shape[-1] - 1)   # zero-probability codes: never
     logp = flat.gather(1, tok).clamp(min=1e-30).log()
     return tok.view(probs.shape[:-1]), logp.view(probs.shape[:-1])
+
+# %% ../nbs/10_vamping.ipynb #d321f909
+def _check_vamp_inputs(model, codes, mask, top_p, typical_p) -> Tensor:
+    "The checks `vamp` runs before it starts; returns the mask as bool."
+    _check_codes(codes); mask = _check_mask(mask, codes); c = model.config
+    if codes.shape[1] != c.n_q:
+        raise ValueError(f"codes have {codes.shape[1]} codebooks but the model reads n_q={c.n_q}.")
+    if mask[:, :c.n_coarse].any():
+        raise ValueError(f"the first n_coarse={c.n_coarse} codebooks are conditioning for this "
+                         "coarse-to-fine model and must be unmasked (mask False); generate them "
+                         "with the coarse model first (see vamp_chain).")
+    if codes.numel() and ((codes < 0) | (codes >= c.codebook_size))[~mask].any():
+        raise ValueError(f"kept codes must lie in [0, {c.codebook_size - 1}].")
+    _check_prob('top_p', top_p); _check_prob('typical_p', typical_p)
+    return mask
+
+def _generator(seed, device) -> torch.Generator:
+    "A generator on `device`, seeded with `seed` (None: a random seed)."
+    g = torch.Generator(device=device)
+    if seed is None: g.seed()
+    else: g.manual_seed(int(seed))
+    return g
 
 # %% ../nbs/10_vamping.ipynb #442d305c
 @torch.no_grad()
@@ -80,45 +106,35 @@ def vamp(model:MaskGIT,
          mask:Tensor,              # (B, K, T) bool, True = generate, False = keep
          steps:int=24,             # S parallel decoding passes
          temperature:float=1.0,    # softmax temperature of the sampling distribution
-         noise_temp:float=6.0,     # initial Gumbel temperature of the confidence, annealed linearly to 0
+         noise_temp:float=6.0,     # initial Gumbel temperature of the confidence, annealed to 0
          top_p:float|None=None,    # nucleus filtering of the sampling distribution
          typical_p:float|None=None,# typical filtering of the sampling distribution
          seed:int|None=None,       # same seed -> same output
          progress:bool=True,       # tqdm bar over the passes
          return_counts:bool=False, # also return the (S+1, B) masked counts after each pass
         ):
-    "Fill the masked tokens of `codes` by MaskGIT's confidence-ranked parallel decoding (VampNet §3.3)."
-    _check_codes(codes); mask = _check_mask(mask, codes); c = model.config
-    if codes.shape[1] != c.n_q: raise ValueError(f"codes have {codes.shape[1]} codebooks but the model reads n_q={c.n_q}.")
-    if mask[:, :c.n_coarse].any():
-        raise ValueError(f"the first n_coarse={c.n_coarse} codebooks are conditioning for this coarse-to-fine model and "
-                         "must be unmasked (mask False); generate them with the coarse model first (see vamp_chain).")
-    if codes.numel() and ((codes < 0) | (codes >= c.codebook_size))[~mask].any():
-        raise ValueError(f"kept codes must lie in [0, {c.codebook_size - 1}].")
-    _check_prob('top_p', top_p); _check_prob('typical_p', typical_p)
+    "Fill the masked tokens of `codes` by MaskGIT's confidence-ranked parallel decoding."
+    mask, c = _check_vamp_inputs(model, codes, mask, top_p, typical_p), model.config
     dev = next(model.parameters()).device
-    g = torch.Generator(device=dev)
-    if seed is None: g.seed()
-    else: g.manual_seed(int(seed))
-    nc, N = c.n_coarse, c.codebook_size
+    g, nc = _generator(seed, dev), c.n_coarse
     out = codes.to(dev).clone()
-    cur = mask[:, nc:].to(dev).clone()                                        # (B, K_p, T) still masked
-    sched = vamp_schedule(cur.flatten(1).sum(1).cpu(), steps).to(dev)         # (S+1, B), per item
+    cur = mask[:, nc:].to(dev).clone()                                    # (B, K_p, T) still masked
+    sched = vamp_schedule(cur.flatten(1).sum(1).cpu(), steps).to(dev)      # (S+1, B), per item
     counts, was_training = [sched[0]], model.training
     model.eval()
     try:
         for s in tqdm(range(1, steps + 1), disable=not progress, desc='vamp', leave=False):
             if not cur.any(): counts.append(torch.zeros_like(sched[0])); continue
             x = out.clone(); x[:, nc:] = out[:, nc:].masked_fill(cur, c.mask_id)
-            b, k, t = cur.nonzero(as_tuple=True)                                     # the M masked positions
-            logits = model.logits_at(model.hidden(x), b, k, t)                       # (M, N): heads only where needed
-            tok, logp = sample_tokens(logits, temperature, top_p, typical_p, g)      # (M,) each
+            b, k, t = cur.nonzero(as_tuple=True)                            # the M masked positions
+            logits = model.logits_at(model.hidden(x), b, k, t)            # (M, N): heads only there
+            tok, logp = sample_tokens(logits, temperature, top_p, typical_p, g)   # (M,) each
             u = torch.rand(logp.shape, generator=g, device=dev).clamp(1e-20, 1 - 1e-7)
-            conf = torch.full(cur.shape, float('inf'), device=dev)                   # known tokens: never re-masked
-            conf[b, k, t] = logp + noise_temp * (1 - s / steps) * -torch.log(-torch.log(u))   # eq. 2
-            ranks = conf.flatten(1).argsort(1).argsort(1).view_as(cur)               # 0 = least confident
+            conf = torch.full(cur.shape, float('inf'), device=dev)          # known: never re-masked
+            conf[b, k, t] = logp + noise_temp * (1 - s / steps) * -torch.log(-torch.log(u))  # eq. 2
+            ranks = conf.flatten(1).argsort(1).argsort(1).view_as(cur)         # 0 = least confident
             remask = ranks < sched[s][:, None, None]
-            fill = torch.zeros_like(cur); fill[b, k, t] = True; fill &= ~remask      # newly kept this pass
+            fill = torch.zeros_like(cur); fill[b, k, t] = True; fill &= ~remask   # kept this pass
             new = out[:, nc:].clone(); new[b, k, t] = tok
             out[:, nc:] = torch.where(fill, new, out[:, nc:])
             cur = remask
@@ -138,10 +154,11 @@ def vamp_chain(coarse:MaskGIT,      # coarse model: n_q = N_c, n_coarse = 0
     Nc = coarse.config.n_q
     if coarse.config.n_coarse != 0: raise ValueError("the coarse model must have n_coarse=0.")
     if c2f.config.n_coarse != Nc or c2f.config.n_q != codes.shape[1]:
-        raise ValueError(f"c2f must read n_q={codes.shape[1]} codebooks with n_coarse={Nc} (the coarse model's n_q), "
-                         f"got n_q={c2f.config.n_q}, n_coarse={c2f.config.n_coarse}.")
+        raise ValueError(f"c2f must read n_q={codes.shape[1]} codebooks with n_coarse={Nc} (the "
+                         f"coarse model's n_q), got n_q={c2f.config.n_q}, "
+                         f"n_coarse={c2f.config.n_coarse}.")
     coarse_out = vamp(coarse, codes[:, :Nc], mask[:, :Nc], steps=steps, seed=seed, **kw)
-    fine_mask = mask.clone(); fine_mask[:, :Nc] = False
+    fine_mask = mask.clone(); fine_mask[:, :Nc] = False                           # coarse now given
     return vamp(c2f, torch.cat([coarse_out, codes[:, Nc:]], 1), fine_mask, steps=c2f_steps or steps,
                 seed=None if seed is None else seed + 1, **kw)
 
@@ -150,26 +167,34 @@ def _designer_codes(codes_or_wav, codec) -> Tensor:
     "(1, K, T) codes from codes or from (S,) / (1, 1, S) audio at the codec's rate."
     x = codes_or_wav
     if isinstance(x, np.ndarray): x = torch.from_numpy(x)
-    if not torch.is_tensor(x): raise ValueError(f"codes_or_wav must be a (1, K, T) code tensor or a (samples,) waveform, got {type(x).__name__}.")
+    if not torch.is_tensor(x):
+        raise ValueError(f"codes_or_wav must be a (1, K, T) code tensor or a (samples,) waveform, "
+                         f"got {type(x).__name__}.")
     if x.is_floating_point():
         if x.ndim not in (1, 3) or (x.ndim == 3 and x.shape[:2] != (1, 1)):
-            raise ValueError(f"audio must have shape (samples,) or (1, 1, samples), got {tuple(x.shape)}.")
+            raise ValueError(f"audio must have shape (samples,) or (1, 1, samples), "
+                             f"got {tuple(x.shape)}.")
         with torch.no_grad(): x = codec.encode(x.reshape(1, 1, -1))
     _check_codes(x, 'codes_or_wav')
-    if x.shape[0] != 1: raise ValueError(f"the designer works on one clip at a time: got a batch of {x.shape[0]}; pass codes[:1].")
+    if x.shape[0] != 1:
+        raise ValueError(f"the designer works on one clip at a time: got a batch of {x.shape[0]}; "
+                         "pass codes[:1].")
     if x.shape[1] != getattr(codec, 'n_q', x.shape[1]):
-        raise ValueError(f"codes have K={x.shape[1]} codebooks but the codec decodes n_q={codec.n_q}.")
-    if int(x.min()) < 0 or int(x.max()) >= codec.codebook_size: raise ValueError(f"codes must lie in [0, {codec.codebook_size}).")
+        raise ValueError(f"codes have K={x.shape[1]} codebooks but the codec decodes "
+                         f"n_q={codec.n_q}.")
+    if int(x.min()) < 0 or int(x.max()) >= codec.codebook_size:
+        raise ValueError(f"codes must lie in [0, {codec.codebook_size}).")
     return x
 
-def mask_designer(codes_or_wav, # (1, K, T) codes, or (samples,) / (1, 1, samples) audio at the codec's rate
+# %% ../nbs/10_vamping.ipynb #803a27bd
+def mask_designer(codes_or_wav, # (1, K, T) codes, or (samples,) / (1, 1, samples) audio
                   codec, # frame_rate, codebook_size, n_q; encode (for audio) and decode (for Vamp)
-                  coarse:MaskGIT|None=None, # coarse model (or the only model, reading all K codebooks)
+                  coarse:MaskGIT|None=None, # coarse model (or the only one, reading all K)
                   c2f:MaskGIT|None=None, # coarse-to-fine model for `vamp_chain`
                   steps:int=24, seed:int=0, # for `vamp`
-                  max_period:int=32, init:dict|None=None, # initial control values, e.g. dict(period=16)
+                  max_period:int=32, init:dict|None=None, # initial controls, e.g. dict(period=16)
                   **kwargs): # more for `vamp` (temperature, top_p, ...)
-    "Sliders for `design_mask` -> mask picture + bitrate, and a Vamp button -> audio when models are given (Jupyter)."
+    "Sliders for `design_mask` -> mask picture + bitrate; a Vamp button -> audio when given models."
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
     from IPython.display import display
@@ -177,42 +202,51 @@ def mask_designer(codes_or_wav, # (1, K, T) codes, or (samples,) / (1, 1, sample
     codes = _designer_codes(codes_or_wav, codec)
     _, K, T = codes.shape; fr, N = codec.frame_rate, codec.codebook_size
     secs = dict(min=0.0, max=round(T / fr, 2), step=0.05)
-    ctl = dict(period=widgets.IntSlider(value=8, min=0, max=max_period, description='period (0 off)'),
+    ctl = dict(period=widgets.IntSlider(value=8, min=0, max=max_period, description='period'),
                width=widgets.IntSlider(value=1, min=1, max=8, description='width'),
                n_kept=widgets.IntSlider(value=0, min=0, max=K, description='kept codebooks'),
                depth=widgets.IntSlider(value=K, min=0, max=K, description='depth'),
                prefix_s=widgets.FloatSlider(value=0.0, description='prefix (s)', **secs),
                suffix_s=widgets.FloatSlider(value=0.0, description='suffix (s)', **secs))
     for k, v in (init or {}).items():
-        if k not in ctl: raise ValueError(f"unknown control {k!r} in init; the designer has {list(ctl)}.")
+        if k not in ctl:
+            raise ValueError(f"unknown control {k!r} in init; the designer has {list(ctl)}.")
         ctl[k].value = v
     button = widgets.Button(description='Vamp', button_style='primary', disabled=coarse is None)
     pic, sound = widgets.Output(), widgets.Output()
-    box = widgets.VBox([widgets.HBox([ctl['period'], ctl['width'], button]), widgets.HBox([ctl['n_kept'], ctl['depth']]),
+    box = widgets.VBox([widgets.HBox([ctl['period'], ctl['width'], button]),
+                        widgets.HBox([ctl['n_kept'], ctl['depth']]),
                         widgets.HBox([ctl['prefix_s'], ctl['suffix_s']]), pic, sound])
     def values(**over) -> dict:
         bad = set(over) - set(ctl)
         if bad: raise ValueError(f"unknown control(s) {sorted(bad)}; the designer has {list(ctl)}.")
         return {k: w.value for k, w in ctl.items()} | over
     def render(**over) -> dict:
-        "Control values (current, overridden by `over`) -> dict(mask (1, K, T) bool, bitrate bps, ratio generated)."
+        "Control values (current, overridden by `over`) -> dict(mask (1, K, T), bitrate, ratio)."
         m = design_mask(codes, fr, **values(**over))
-        box.last = dict(mask=m, bitrate=float(mask_bitrate(m, fr, N)[0]), ratio=float(m.float().mean()))
+        box.last = dict(mask=m, bitrate=float(mask_bitrate(m, fr, N)[0]),
+                        ratio=float(m.float().mean()))
         return box.last
     def vamp_audio(**over) -> tuple:
         "Fill the designed mask: (wav (samples,) float32 array, codes (1, K, T))."
-        if coarse is None: raise ValueError("vamping needs a model: pass coarse= (and c2f= for the coarse-to-fine chain).")
+        if coarse is None:
+            raise ValueError("vamping needs a model: pass coarse= (and c2f= for the coarse-to-fine "
+                             "chain).")
         m = render(**over)['mask']
+        kw = dict(steps=steps, seed=seed, progress=False, **kwargs)
         with torch.no_grad():
-            out = (vamp_chain(coarse, c2f, codes, m, steps=steps, seed=seed, progress=False, **kwargs) if c2f is not None
-                   else vamp(coarse, codes, m, steps=steps, seed=seed, progress=False, **kwargs))
+            if c2f is not None: out = vamp_chain(coarse, c2f, codes, m, **kw)
+            else: out = vamp(coarse, codes, m, **kw)
             return codec.decode(out)[0, 0].cpu().numpy(), out
     def show(audio:bool|None=None, **over):
-        "The mask picture and bitrate, and (audio=True, default when a model is given) the vamped clip."
+        "The mask picture and bitrate, and (audio=True, default with a model) the vamped clip."
         r = render(**over)
         fig, ax = plt.subplots(figsize=(6, 0.25 * K + 1.0))
-        plot_mask(r['mask'], ax, f"{r['bitrate']:.0f} bps kept, {r['ratio']:.0%} of {K} x {T} tokens generated"); plt.show()
-        if (coarse is not None) if audio is None else audio: display(play(vamp_audio(**over)[0], codec.sample_rate))
+        title = f"{r['bitrate']:.0f} bps kept, {r['ratio']:.0%} of {K} x {T} tokens generated"
+        plot_mask(r['mask'], ax, title)
+        plt.show()
+        if (coarse is not None) if audio is None else audio:
+            display(play(vamp_audio(**over)[0], codec.sample_rate))
     def redraw(_=None):
         with pic:
             pic.clear_output(wait=True)

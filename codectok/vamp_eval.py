@@ -25,19 +25,22 @@ def _mono_np(x) -> np.ndarray:
     if x.ndim != 1: raise ValueError(f"expected mono audio (T,), got shape {x.shape}.")
     return x.astype(np.float32)
 
+# %% ../nbs/10_vamping.ipynb #8a72bf0e
 def mel_embedding(x, sr:int, n_mels:int=64, n_fft:int=1024) -> np.ndarray:
-    "(2 n_mels,) clip embedding: mean and std over frames of each log10-mel band (a stand-in for VGGish in FAD)."
-    S = log_mel(torch.from_numpy(_mono_np(x))[None], sr, n_fft, n_mels)[0].numpy()      # (n_mels, frames)
+    "(2 n_mels,) clip embedding: mean and std over frames of each log10-mel band (for VGGish)."
+    S = log_mel(torch.from_numpy(_mono_np(x))[None], sr, n_fft, n_mels)[0].numpy()   # (n_mels, T)
     return np.concatenate([S.mean(1), S.std(1)])
 
+# %% ../nbs/10_vamping.ipynb #f2fa9374
 def frechet_distance(a:np.ndarray, b:np.ndarray) -> float:
     "Fréchet distance between Gaussians fitted to embeddings a (n, d) and b (m, d)."
     import scipy.linalg
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
-        raise ValueError(f"need two (n, d) embedding sets with equal d and n >= 2, got {a.shape} and {b.shape}.")
+        raise ValueError(f"need two (n, d) embedding sets with equal d and n >= 2, "
+                         f"got {a.shape} and {b.shape}.")
     mu, sa, sb = a.mean(0) - b.mean(0), np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    with warnings.catch_warnings():                    # few clips in many dimensions: singular covariances
+    with warnings.catch_warnings():             # few clips in many dimensions: singular covariances
         warnings.simplefilter('ignore')
         covmean = scipy.linalg.sqrtm(sa @ sb)
         if not np.isfinite(covmean).all():             # regularise as the FAD reference code does
@@ -51,23 +54,26 @@ def noisy_tokens(codes:Tensor, ratio:float, codebook_size:int, seed:int|None=Non
     _check_codes(codes)
     m = random_mask(codes.shape, ratio, seed).to(codes.device)
     g = torch.Generator().manual_seed(seed + 1) if seed is not None else None
-    return torch.where(m, torch.randint(0, codebook_size, codes.shape, generator=g).to(codes), codes)
+    random_codes = torch.randint(0, codebook_size, codes.shape, generator=g).to(codes)
+    return torch.where(m, random_codes, codes)
 
 # %% ../nbs/10_vamping.ipynb #fb10b731
 @torch.no_grad()
-def fig5_experiment(coarse:MaskGIT, c2f:MaskGIT, codec, wavs,  # wavs: (n, S) audio at codec.sample_rate, n >= 2
+def fig5_experiment(coarse:MaskGIT, c2f:MaskGIT, codec,
+                    wavs,                       # (n >= 2, S) audio at codec.sample_rate
                     periods=(1, 2, 4, 8, 16, 32), n_kept=(1, 2, 4), steps:int=24, seed:int=0,
-                    reference_codec:bool=True,  # compare with the codec's own reconstruction (True) or the input
+                    reference_codec:bool=True,  # compare with the codec's output (or the input)
                    ) -> list[dict]:
-    "Rows of (P, N_k, bitrate, mask ratio, mel distance and Fréchet distance for vamped vs noisy tokens)."
+    "Rows of P, N_k, bitrate, mask ratio, and mel and Fréchet distances for vamped vs noisy tokens."
     wavs = torch.as_tensor(np.asarray(wavs, dtype=np.float32))
-    if wavs.ndim != 2 or len(wavs) < 2: raise ValueError(f"wavs must be (n >= 2, samples), got shape {tuple(wavs.shape)}.")
+    if wavs.ndim != 2 or len(wavs) < 2:
+        raise ValueError(f"wavs must be (n >= 2, samples), got shape {tuple(wavs.shape)}.")
     sr, fr, N = codec.sample_rate, codec.frame_rate, codec.codebook_size
     codes = codec.encode(wavs[:, None])                                          # (n, K, T)
     ref = codec.decode(codes)[:, 0] if reference_codec else wavs
     n = min(ref.shape[-1], wavs.shape[-1]); ref = ref[:, :n]
     ref_emb = np.stack([mel_embedding(r, sr) for r in ref])
-    def score(c):
+    def score(c):                                                          # (mel distance, Fréchet)
         y = codec.decode(c)[:, 0, :n]
         return (float(multiscale_mel_distance(ref, y, sr)),
                 frechet_distance(np.stack([mel_embedding(v, sr) for v in y]), ref_emb))
@@ -76,8 +82,9 @@ def fig5_experiment(coarse:MaskGIT, c2f:MaskGIT, codec, wavs,  # wavs: (n, S) au
         for nk in n_kept:
             mask = mask_or(periodic_mask(codes.shape, P), compression_mask(codes.shape, nk))
             r = mask.float().mean().item()
-            vm, vf = score(vamp_chain(coarse, c2f, codes, mask, steps=steps, seed=seed, progress=False))
+            vamped = vamp_chain(coarse, c2f, codes, mask, steps=steps, seed=seed, progress=False)
+            vm, vf = score(vamped)
             nm, nf = score(noisy_tokens(codes, r, N, seed=seed))
-            rows.append(dict(period=P, n_kept=nk, bitrate=mask_bitrate(mask, fr, N).mean().item(), mask_ratio=r,
-                             mel_vamp=vm, mel_noisy=nm, fd_vamp=vf, fd_noisy=nf))
+            rows.append(dict(period=P, n_kept=nk, bitrate=mask_bitrate(mask, fr, N).mean().item(),
+                             mask_ratio=r, mel_vamp=vm, mel_noisy=nm, fd_vamp=vf, fd_noisy=nf))
     return rows

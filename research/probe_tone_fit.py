@@ -9,7 +9,7 @@ longer in the tree: `git show bc3bfeb:benchmarks/results/full_test_split/stage5/
 
 `tone_sweep.py` shows the codec turning many tones from C5 up into a neighbouring frequency: a harmonic of the 75 Hz
 frame rate, or the tone plus 75 Hz. This fine-tunes a copy of a codec on synthetic harmonic tones only (batches of 8
-x 0.5 s, `codec_train.synthetic_notes`, AdamW at --lr, chapter 05's loss with `spectral_convergence_loss` at
+x 0.5 s, `codec_data.synthetic_notes`, AdamW at --lr, chapter 05's loss with `spectral_convergence_loss` at
 --sc-weight) and sweeps the semitones MIDI 80-98 every 100 steps. Three arms:
 - fixed: tones at five fixed pitches the codec gets wrong (MIDI 80, 83, 86, 88, 90), plus four it gets right;
 - continuous: tones at any pitch from MIDI 55 to 100, between the semitones too;
@@ -40,7 +40,8 @@ def kept(model) -> list:
 def fit(model, arm:str, steps:int, lr:float, sc_weight:float, every:int=100, seed:int=0) -> list:
     "Fine-tune `model` in place on `arm`'s tones; [{'step', 'kept'}] at step 0 and every `every` steps."
     import numpy as np, torch
-    from codectok.codec_train import TrainConfig, codec_loss, synthetic_notes
+    from codectok.codec_train import TrainConfig, codec_loss
+    from codectok.codec_data import synthetic_notes
     cfg, rng = TrainConfig(sc_weight=sc_weight), np.random.default_rng(seed)
     if arm == 'decoder':
         for p in [*model.encoder.parameters(), *model.quantizer.parameters()]: p.requires_grad_(False)

@@ -119,7 +119,8 @@ def main(argv=None):
     if init is not None and not init.exists(): ap.error(f'--init: no mini codec weights at {init}')
     out = Path(a.out) if a.out else cache_dir('codec_candidate')
     torch.set_num_threads(a.threads)
-    from codectok.codec_train import train_mini_codec, TrainConfig, training_waveforms, synthetic_notes
+    from codectok.codec_train import train_mini_codec, TrainConfig
+    from codectok.codec_data import training_waveforms, synthetic_notes
     opts = dict(lr=a.lr, warmup_steps=a.warmup, adv_weight=a.adv_weight, feat_weight=a.feat_weight, lin_weight=a.lin_weight,
                 sc_weight=a.sc_weight, mel_eps=a.mel_eps, lin_eps=a.lin_eps, level_norm=a.level_norm,
                 level_floor=a.level_floor, crop_min_rms=a.crop_min_rms)

@@ -13,10 +13,10 @@ class _Stop(Exception): pass
 
 def _recipe(monkeypatch, tmp_path, args, wavs=None) -> dict:
     "The keyword arguments train_codec.main passes to train_mini_codec for `args` (training itself is not run)."
-    import torch, codectok.codec_train as ct
+    import torch, codectok.codec_train as ct, codectok.codec_data as cd
     seen = {}
     def fake_train(steps, **kw): seen.update(kw); raise _Stop
-    monkeypatch.setattr(ct, 'training_waveforms', lambda split: [torch.zeros(100)] if wavs is None else wavs)
+    monkeypatch.setattr(cd, 'training_waveforms', lambda split: [torch.zeros(100)] if wavs is None else wavs)
     monkeypatch.setattr(ct, 'train_mini_codec', fake_train)
     with pytest.raises(_Stop): train_codec.main(args + ['--out', str(tmp_path/'c')])
     return seen
