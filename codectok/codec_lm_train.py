@@ -24,7 +24,10 @@ from .gpt import CodecLM, CodecLMConfig, _check_seq
 def warmup_cosine(step:int, warmup_steps:int, max_steps:int, min_ratio:float=0.1) -> float:
     "LR multiplier: linear warmup to 1 over `warmup_steps`, then cosine decay to `min_ratio` at `max_steps`."
     if warmup_steps < 0 or max_steps < 1 or not 0 <= min_ratio <= 1:
-        raise ValueError(f"need warmup_steps >= 0, max_steps >= 1 and 0 <= min_ratio <= 1, got {warmup_steps}, {max_steps}, {min_ratio}.")
+        raise ValueError(
+            f"need warmup_steps >= 0, max_steps >= 1 and 0 <= min_ratio <= 1, got {warmup_steps},"
+            f" {max_steps}, {min_ratio}."
+        )
     if step < warmup_steps: return (step + 1) / warmup_steps
     p = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * p))
@@ -34,10 +37,15 @@ def _unpack_batch(batch):
     "-> (codes (B, K, T), cond or None) from a tensor, a (codes,) / (codes, cond) sequence or a dict."
     if torch.is_tensor(batch): return batch, None
     if isinstance(batch, dict):
-        if 'codes' not in batch: raise ValueError(f"a dict batch needs a 'codes' entry, got keys {sorted(batch)}.")
+        if 'codes' not in batch:
+            raise ValueError(f"a dict batch needs a 'codes' entry, got keys {sorted(batch)}.")
         return batch['codes'], batch.get('cond')
-    if isinstance(batch, (list, tuple)) and len(batch) in (1, 2): return batch[0], (batch[1] if len(batch) == 2 else None)
-    raise ValueError(f"a batch must be codes, (codes,), (codes, cond) or {{'codes':..., 'cond':...}}, got {type(batch).__name__}.")
+    if isinstance(batch, (list, tuple)) and len(batch) in (1, 2):
+        return batch[0], (batch[1] if len(batch) == 2 else None)
+    raise ValueError(
+        "a batch must be codes, (codes,), (codes, cond) or {'codes':..., 'cond':...}, got"
+        f" {type(batch).__name__}."
+    )
 
 class CodecLMModule(L.LightningModule):
     "Lightning wrapper: the model's pattern inside (`CodecLM.loss`), AdamW + warmup/cosine schedule."
@@ -47,8 +55,11 @@ class CodecLMModule(L.LightningModule):
         super().__init__()
         cfg = CodecLMConfig(**config) if isinstance(config, dict) else (config or CodecLMConfig())
         self.model = CodecLM(cfg)
-        self.save_hyperparameters(dict(config=asdict(self.model.config), lr=lr, weight_decay=weight_decay, betas=tuple(betas),
-                                       warmup_steps=warmup_steps, max_steps=max_steps, min_lr_ratio=min_lr_ratio))
+        self.save_hyperparameters(
+            dict(config=asdict(self.model.config), lr=lr, weight_decay=weight_decay,
+                 betas=tuple(betas), warmup_steps=warmup_steps, max_steps=max_steps,
+                 min_lr_ratio=min_lr_ratio)
+        )
 
     def forward(self, seq, prefix=None): return self.model(seq, prefix)
 
@@ -71,9 +82,13 @@ class CodecLMModule(L.LightningModule):
         h = self.hparams
         decay = [p for n, p in self.named_parameters() if p.ndim >= 2]
         rest = [p for n, p in self.named_parameters() if p.ndim < 2]
-        opt = torch.optim.AdamW([dict(params=decay, weight_decay=h.weight_decay), dict(params=rest, weight_decay=0.0)],
-                                lr=h.lr, betas=tuple(h.betas))
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: warmup_cosine(t, h.warmup_steps, h.max_steps, h.min_lr_ratio))
+        opt = torch.optim.AdamW(
+            [dict(params=decay, weight_decay=h.weight_decay), dict(params=rest, weight_decay=0.0)],
+            lr=h.lr, betas=tuple(h.betas)
+        )
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda t: warmup_cosine(t, h.warmup_steps, h.max_steps, h.min_lr_ratio)
+        )
         return dict(optimizer=opt, lr_scheduler=dict(scheduler=sched, interval='step', frequency=1))
 
 # %% ../nbs/07_gpt.ipynb #699bad0e
@@ -85,11 +100,14 @@ def markov_codes(n_items:int, # number of sequences
                  seed:int=0,
                 ) -> tuple: # (codes (n_items, K, T) long, transitions (K, N, N) float)
     "Synthetic codec tokens: codebook 0 is a Markov chain in time, codebook k>0 is drawn given codebook k-1 at the same frame."
-    if min(n_items, n_q, n_frames, codebook_size) < 1 or alpha <= 0: raise ValueError("n_items, n_q, n_frames, codebook_size must be >= 1 and alpha > 0.")
+    if min(n_items, n_q, n_frames, codebook_size) < 1 or alpha <= 0:
+        raise ValueError("n_items, n_q, n_frames, codebook_size must be >= 1 and alpha > 0.")
     rng = np.random.default_rng(seed)
-    A = rng.dirichlet(np.full(codebook_size, alpha), size=(n_q, codebook_size))       # (K, N, N), rows sum to 1
+    # (K, N, N), rows sum to 1
+    A = rng.dirichlet(np.full(codebook_size, alpha), size=(n_q, codebook_size))
     cdf = np.cumsum(A, -1); cdf[..., -1] = 1.0
-    draw = lambda k, prev: (rng.random(prev.shape)[..., None] > cdf[k, prev]).sum(-1)  # inverse-CDF sampling
+    # inverse-CDF sampling
+    draw = lambda k, prev: (rng.random(prev.shape)[..., None] > cdf[k, prev]).sum(-1)
     x = np.empty((n_items, n_q, n_frames), dtype=np.int64)
     x[:, 0, 0] = rng.integers(0, codebook_size, n_items)
     for t in range(1, n_frames): x[:, 0, t] = draw(0, x[:, 0, t - 1])
@@ -105,8 +123,9 @@ def unigram_entropy(codes:Tensor, codebook_size:int) -> Tensor:
 def markov_entropy(codes:Tensor, transitions:Tensor) -> Tensor:
     "(K,) the best achievable mean CE in nats for codes drawn by `markov_codes` (frame 0 of codebook 0: uniform)."
     K, N, _ = transitions.shape
-    H = -(transitions * transitions.clamp_min(1e-12).log()).sum(-1)      # (K, N): entropy of every row
-    h0 = torch.cat([torch.full((codes.shape[0], 1), math.log(N)), H[0][codes[:, 0, :-1]]], 1)   # (n, T)
+    H = -(transitions * transitions.clamp_min(1e-12).log()).sum(-1)  # (K, N): entropy of every row
+    # (n, T)
+    h0 = torch.cat([torch.full((codes.shape[0], 1), math.log(N)), H[0][codes[:, 0, :-1]]], 1)
     return torch.stack([h0.mean()] + [H[k][codes[:, k - 1]].mean() for k in range(1, K)])
 
 # %% ../nbs/07_gpt.ipynb #8fd446bd
@@ -118,11 +137,16 @@ class _Codes(torch.utils.data.Dataset):
 
 def _as_dataset(data):
     if torch.is_tensor(data):
-        if data.ndim != 3: raise ValueError(f"a codes tensor must have shape (n, K, T), got {tuple(data.shape)}.")
+        if data.ndim != 3:
+            raise ValueError(f"a codes tensor must have shape (n, K, T), got {tuple(data.shape)}.")
         return _Codes(data)
-    if isinstance(data, tuple) and len(data) == 2 and all(torch.is_tensor(x) for x in data): return _Codes(*data)
+    if isinstance(data, tuple) and len(data) == 2 and all(torch.is_tensor(x) for x in data):
+        return _Codes(*data)
     if isinstance(data, torch.utils.data.Dataset): return data
-    raise ValueError(f"codes_dataset must be a (n, K, T) tensor, a (codes, cond) pair of tensors or a Dataset, got {type(data).__name__}.")
+    raise ValueError(
+        "codes_dataset must be a (n, K, T) tensor, a (codes, cond) pair of tensors or a Dataset,"
+        f" got {type(data).__name__}."
+    )
 
 def train_codec_lm(codes_dataset, # (n, K, T) codes tensor, (codes, cond) tensors, or a Dataset of either
                    config:CodecLMConfig|None=None, # model config (default `CodecLMConfig()`)
@@ -143,19 +167,31 @@ def train_codec_lm(codes_dataset, # (n, K, T) codes tensor, (codes, cond) tensor
     ds = _as_dataset(codes_dataset)
     if val_dataset is None:
         n_val = max(1, int(round(len(ds) * val_fraction)))
-        if n_val >= len(ds): raise ValueError(f"need more than {n_val} items to hold out a validation split, got {len(ds)}.")
-        ds, val = random_split(ds, [len(ds) - n_val, n_val], generator=torch.Generator().manual_seed(seed))
+        if n_val >= len(ds):
+            raise ValueError(
+                f"need more than {n_val} items to hold out a validation split, got {len(ds)}."
+            )
+        ds, val = random_split(ds, [len(ds) - n_val, n_val],
+                               generator=torch.Generator().manual_seed(seed))
     else: val = _as_dataset(val_dataset)
     log_dir = Path(log_dir) if log_dir is not None else cache_dir('runs', 'codec_lm')
-    module = CodecLMModule(config or CodecLMConfig(), lr=lr, weight_decay=weight_decay, max_steps=max_steps,
+    module = CodecLMModule(config or CodecLMConfig(), lr=lr, weight_decay=weight_decay,
+                           max_steps=max_steps,
                            warmup_steps=max_steps // 20 if warmup_steps is None else warmup_steps)
-    cbs = [ModelCheckpoint(dirpath=log_dir/'checkpoints', monitor='val_loss', save_last=True, filename='best-{step}')]
+    cbs = [
+        ModelCheckpoint(dirpath=log_dir / 'checkpoints', monitor='val_loss', save_last=True,
+                        filename='best-{step}')
+    ]
     if progress_bar: cbs.append(TQDMProgressBar(refresh_rate=max(1, max_steps // 20)))
-    trainer = L.Trainer(max_steps=max_steps, val_check_interval=min(val_every, max_steps), check_val_every_n_epoch=None,
-                        logger=CSVLogger(log_dir, name='', version=None), callbacks=cbs + list(callbacks or []),
-                        accelerator=accelerator, devices=1, precision=precision, enable_progress_bar=progress_bar,
-                        enable_model_summary=False, log_every_n_steps=max(1, min(50, max_steps // 50)), num_sanity_val_steps=0)
-    train_dl = DataLoader(ds, batch_size=batch_size, shuffle=True, drop_last=len(ds) >= batch_size, num_workers=num_workers)
+    trainer = L.Trainer(max_steps=max_steps, val_check_interval=min(val_every, max_steps),
+                        check_val_every_n_epoch=None,
+                        logger=CSVLogger(log_dir, name='', version=None),
+                        callbacks=cbs + list(callbacks or []), accelerator=accelerator, devices=1,
+                        precision=precision, enable_progress_bar=progress_bar,
+                        enable_model_summary=False,
+                        log_every_n_steps=max(1, min(50, max_steps // 50)), num_sanity_val_steps=0)
+    train_dl = DataLoader(ds, batch_size=batch_size, shuffle=True, drop_last=len(ds) >= batch_size,
+                          num_workers=num_workers)
     val_dl = DataLoader(val, batch_size=batch_size, num_workers=num_workers)
     trainer.fit(module, train_dl, val_dl, ckpt_path=ckpt_path)
     return module, trainer
@@ -170,7 +206,9 @@ def read_metrics(log_dir) -> dict:
         for row in csv.DictReader(f):
             for k, v in row.items():
                 if k != 'step' and k != 'epoch' and v not in ('', None):
-                    s, vals = out.setdefault(k, ([], [])); s.append(int(row['step'])); vals.append(float(v))
+                    s, vals = out.setdefault(k, ([], []))
+                    s.append(int(row['step']))
+                    vals.append(float(v))
     return out
 
 def plot_loss_curves(metrics:dict, hlines:dict|None=None, ax=None):
@@ -178,8 +216,10 @@ def plot_loss_curves(metrics:dict, hlines:dict|None=None, ax=None):
     import matplotlib.pyplot as plt
     if ax is None: ax = plt.gca()
     for k in ('train_loss', 'val_loss'):
-        if k in metrics: ax.plot(*metrics[k], label=k, marker='o' if k == 'val_loss' else None, ms=3)
-    for (label, v), ls in zip((hlines or {}).items(), ('--', ':', '-.')): ax.axhline(v, color='gray', ls=ls, label=label)
+        if k in metrics:
+            ax.plot(*metrics[k], label=k, marker='o' if k == 'val_loss' else None, ms=3)
+    for (label, v), ls in zip((hlines or {}).items(), ('--', ':', '-.')):
+        ax.axhline(v, color='gray', ls=ls, label=label)
     ax.set_xlabel('step'); ax.set_ylabel('CE (nats)'); ax.legend(fontsize=8)
     return ax
 
@@ -191,16 +231,30 @@ def cache_codec_tokens(encode, # callable: (B, 1, samples) float waveforms -> (B
     "Encode every item of `dataset` once and cache the codes as safetensors; later calls just load them."
     from safetensors.torch import save_file, load_file
     path = Path(root or cache_dir('tokens'))/f'{name}.safetensors'
-    if not overwrite and verify_cached(path): return load_file(str(path))['codes']   # checked against its manifest
+    # checked against its manifest
+    if not overwrite and verify_cached(path): return load_file(str(path))['codes']
     if len(dataset) == 0: raise ValueError("dataset is empty.")
     out = []
     with torch.no_grad():
         for i in range(0, len(dataset), batch_size):
-            wav = torch.stack([torch.as_tensor(dataset[j]['wav']) for j in range(i, min(i + batch_size, len(dataset)))])[:, None]
+            wav = torch.stack(
+                [
+                    torch.as_tensor(dataset[j]['wav'])
+                    for j in range(i, min(i + batch_size, len(dataset)))
+                ]
+            )[:, None]
             codes = encode(wav)
-            if not torch.is_tensor(codes) or codes.ndim != 3 or codes.shape[0] != wav.shape[0] or codes.is_floating_point():
-                raise ValueError(f"encode must return (B, K, T) integer codes for a batch of {wav.shape[0]}, got "
-                                 f"{(tuple(codes.shape), codes.dtype) if torch.is_tensor(codes) else type(codes).__name__}.")
+            if (
+                not torch.is_tensor(codes)
+                or codes.ndim != 3
+                or codes.shape[0] != wav.shape[0]
+                or codes.is_floating_point()
+            ):
+                raise ValueError(
+                    f"encode must return (B, K, T) integer codes for a batch of {wav.shape[0]},"
+                    " got "
+                    f"{(tuple(codes.shape), codes.dtype) if torch.is_tensor(codes) else type(codes).__name__}."
+                )
             out.append(codes.long().cpu())
     codes = torch.cat(out)
     write_cached(path, lambda tmp: save_file({'codes': codes.contiguous()}, tmp))

@@ -28,17 +28,23 @@ def family_index(family) -> int:
     if isinstance(family, (int, np.integer)) and not isinstance(family, bool):
         if 0 <= family < len(NSYNTH_FAMILIES): return int(family)
         raise ValueError(f"family index {family} is out of range 0..{len(NSYNTH_FAMILIES) - 1}.")
-    if family not in NSYNTH_FAMILIES: raise ValueError(f"unknown instrument family {family!r}; choose one of {NSYNTH_FAMILIES}.")
+    if family not in NSYNTH_FAMILIES:
+        raise ValueError(f"unknown instrument family {family!r}; choose one of {NSYNTH_FAMILIES}.")
     return NSYNTH_FAMILIES.index(family)
 
 def label_tensor(pitch, # MIDI pitch(es) 0..127: int or sequence
                  family, # family name(s) / index(es): str, int or sequence (a single value is broadcast)
                 ) -> Tensor: # (B, 2) long [pitch, family index]
     "Pack NSynth labels: `label_tensor(60, 'brass').tolist() == [[60, 1]]`."
-    ps = [pitch] if np.isscalar(pitch) or (torch.is_tensor(pitch) and pitch.ndim == 0) else list(pitch)
+    ps = (
+        [pitch]
+        if np.isscalar(pitch) or (torch.is_tensor(pitch) and pitch.ndim == 0)
+        else list(pitch)
+    )
     fs = [family] if isinstance(family, (str, int, np.integer)) else list(family)
     if len(ps) == 0 or len(fs) == 0: raise ValueError("need at least one pitch and one family.")
-    if len(ps) != len(fs) and 1 not in (len(ps), len(fs)): raise ValueError(f"got {len(ps)} pitches but {len(fs)} families.")
+    if len(ps) != len(fs) and 1 not in (len(ps), len(fs)):
+        raise ValueError(f"got {len(ps)} pitches but {len(fs)} families.")
     n = max(len(ps), len(fs)); ps, fs = ps * (n // len(ps)), fs * (n // len(fs))
     for p in ps:
         p = p.item() if torch.is_tensor(p) else p
@@ -49,31 +55,42 @@ def label_tensor(pitch, # MIDI pitch(es) 0..127: int or sequence
 # %% ../nbs/08_prompting.ipynb #719eb762
 def _check_labels(labels) -> None:
     "Raise a `ValueError` unless `labels` is a (B, 2) integer tensor of MIDI pitches and family indices."
-    if not torch.is_tensor(labels) or labels.ndim != 2 or labels.shape[1] != 2 or labels.is_floating_point():
-        raise ValueError(f"labels must be a (B, 2) integer tensor [pitch, family index] (see `label_tensor`), got "
-                         f"{tuple(labels.shape) if torch.is_tensor(labels) else type(labels).__name__}.")
+    if (
+        not torch.is_tensor(labels)
+        or labels.ndim != 2
+        or labels.shape[1] != 2
+        or labels.is_floating_point()
+    ):
+        raise ValueError(
+            "labels must be a (B, 2) integer tensor [pitch, family index] (see `label_tensor`),"
+            f" got {tuple(labels.shape) if torch.is_tensor(labels) else type(labels).__name__}."
+        )
     p, f = labels[:, 0], labels[:, 1]
     if p.min() < 0 or p.max() > 127:
-        raise ValueError(f"pitch labels must lie in 0..127, got {p.min().item()}..{p.max().item()}.")
+        raise ValueError(
+            f"pitch labels must lie in 0..127, got {p.min().item()}..{p.max().item()}."
+        )
     if f.min() < 0 or f.max() >= len(NSYNTH_FAMILIES):
         raise ValueError(f"family labels must lie in 0..{len(NSYNTH_FAMILIES) - 1}.")
 
 # %% ../nbs/08_prompting.ipynb #121d4945
 class LabelConditioner(nn.Module):
-    "NSynth labels -> prefix vectors: a pitch and a family embedding, (B, 2, n_embd) (or their sum, (B, 1, n_embd))."
+    "NSynth labels -> prefix vectors: pitch and family embeddings, (B, 2, n_embd), or their sum."
     def __init__(self, n_embd:int, # the LM width (`CodecLMConfig.n_embd`)
                  single:bool=False): # True: one summed prefix vector instead of two
         super().__init__()
         self.n_embd, self.single = n_embd, single
-        self.pitch_emb, self.family_emb = nn.Embedding(128, n_embd), nn.Embedding(len(NSYNTH_FAMILIES), n_embd)
+        self.pitch_emb = nn.Embedding(128, n_embd)                       # MIDI 0..127
+        self.family_emb = nn.Embedding(len(NSYNTH_FAMILIES), n_embd)    # bass, brass, ..., vocal
         for w in (self.pitch_emb.weight, self.family_emb.weight): nn.init.normal_(w, std=0.02)
 
     @property
     def prefix_length(self) -> int: return 1 if self.single else 2
 
-    def forward(self, labels:Tensor) -> Tensor: # (B, 2) long [pitch, family index] -> (B, P, n_embd)
+    def forward(self, labels:Tensor) -> Tensor: # (B, 2) [pitch, family index] -> (B, P, n_embd)
         _check_labels(labels)
-        x = torch.stack([self.pitch_emb(labels[:, 0]), self.family_emb(labels[:, 1])], 1)   # (B, 2, D)
+        p, f = labels[:, 0], labels[:, 1]
+        x = torch.stack([self.pitch_emb(p), self.family_emb(f)], 1)   # (B, 2, D)
         return x.sum(1, keepdim=True) if self.single else x
 
     def prefix(self, pitch, family) -> Tensor:
@@ -101,44 +118,60 @@ def train_conditioned_lm(codes:Tensor, # (n, K, T) raw codes
                         ) -> ConditionedLMModule: # eval mode
     "Train a `CodecLM` and its conditioner together (use `config.cond_dropout > 0` for CFG)."
     from torch.utils.data import TensorDataset
-    if len(codes) != len(cond): raise ValueError(f"got {len(codes)} code sequences but {len(cond)} conditions.")
-    module = ConditionedLMModule(config, conditioner, lr=lr, max_steps=max_steps, warmup_steps=max(1, max_steps // 20))
+    if len(codes) != len(cond):
+        raise ValueError(f"got {len(codes)} code sequences but {len(cond)} conditions.")
+    module = ConditionedLMModule(config, conditioner, lr=lr, max_steps=max_steps,
+                                 warmup_steps=max(1, max_steps // 20))
     if init is not None:
-        if init.config != config: raise ValueError(f"init has config {init.config}, expected {config}.")
+        if init.config != config:
+            raise ValueError(f"init has config {init.config}, expected {config}.")
         module.model.load_state_dict(init.state_dict())
-    return _fit(module, TensorDataset(codes, cond), TensorDataset(*val) if val is not None else None, batch_size, max_steps,
-                Path(log_dir) if log_dir is not None else cache_dir('runs', 'conditioned_lm'), val_every, seed, progress_bar)
+    return _fit(module, TensorDataset(codes, cond),
+                TensorDataset(*val) if val is not None else None, batch_size, max_steps,
+                Path(log_dir) if log_dir is not None else cache_dir('runs', 'conditioned_lm'),
+                val_every, seed, progress_bar)
 
 def lm_loss(model:CodecLM, codes:Tensor, # (B, K, T) raw codes
             prefix:Tensor|None=None) -> float:
     "Mean masked CE (nats) of `model` on `codes` given `prefix` (eval mode, no condition dropout)."
     was = model.training; model.eval()
-    with torch.no_grad(): out = model.loss(codes, prefix)                         # through the model's pattern
+    with torch.no_grad(): out = model.loss(codes, prefix)  # through the model's pattern
     model.train(was)
     return out['loss'].item()
 
+# %% ../nbs/08_prompting.ipynb #95d31afb
 def guided_logits(cond_logits:Tensor, uncond_logits:Tensor, scale:float=3.0) -> Tensor:
-    "Classifier-free guidance: `uncond + scale * (cond - uncond)`; scale 1 gives the conditional logits."
-    if cond_logits.shape != uncond_logits.shape: raise ValueError(f"logit shapes differ: {tuple(cond_logits.shape)} vs {tuple(uncond_logits.shape)}.")
+    "Classifier-free guidance: `uncond + scale * (cond - uncond)`; scale 1: the conditional logits."
+    if cond_logits.shape != uncond_logits.shape:
+        raise ValueError(f"logit shapes differ: {tuple(cond_logits.shape)} vs "
+                         f"{tuple(uncond_logits.shape)}.")
     return uncond_logits + scale * (cond_logits - uncond_logits)
+
+# %% ../nbs/08_prompting.ipynb #0034f63c
+def _chroma_hop(sr, frame_rate, n_fft) -> int:
+    "The STFT hop for `frame_rate` frames per second at `sr` Hz, checked."
+    if sr <= 0 or frame_rate <= 0: raise ValueError(f"sr and frame_rate must be positive, got {sr} and {frame_rate}.")
+    hop = int(round(sr / frame_rate))
+    if hop < 1 or hop > n_fft:
+        raise ValueError(f"frame_rate {frame_rate} gives a hop of {hop} samples; need 1..n_fft={n_fft}.")
+    return hop
 
 # %% ../nbs/08_prompting.ipynb #0b9e8044
 def chroma_bottleneck(wav, # (S,), (B, S) or (B, 1, S) float audio
-                      sr:int=SAMPLE_RATE, frame_rate:float=SAMPLE_RATE / FRAME_SAMPLES, # frames per second (codec: 75)
+                      sr:int=SAMPLE_RATE,
+                      frame_rate:float=SAMPLE_RATE / FRAME_SAMPLES, # frames per second (codec: 75)
                       n_fft:int=4096, # long windows resolve low pitches
-                      silence_db:float=-40.0, # frames this far below the loudest frame become all-zero
-                     ) -> Tensor: # (B, T, 12) one-hot of the dominant pitch class (C=0 … B=11), T = ceil(S / hop)
-    "MusicGen's melody bottleneck: `chroma_bottleneck(A4 note)` is one-hot at index 9 (A) in every voiced frame."
+                      silence_db:float=-40.0, # frames this far below the loudest become all-zero
+                     ) -> Tensor: # (B, T, 12) one-hot dominant pitch class (C=0 … B=11)
+    "MusicGen's melody bottleneck: for an A4 note, one-hot at 9 (A) in every voiced frame."
     import librosa
-    x = _check_wav(wav)
-    if sr <= 0 or frame_rate <= 0: raise ValueError(f"sr and frame_rate must be positive, got {sr} and {frame_rate}.")
-    hop = int(round(sr / frame_rate))
-    if hop < 1 or hop > n_fft: raise ValueError(f"frame_rate {frame_rate} gives a hop of {hop} samples; need 1..n_fft={n_fft}.")
-    with warnings.catch_warnings():   # short clips: librosa warns that n_fft exceeds the signal (it zero-pads)
+    x, hop = _check_wav(wav), _chroma_hop(sr, frame_rate, n_fft)
+    with warnings.catch_warnings():      # short clips: librosa warns that n_fft > the signal
         warnings.simplefilter('ignore')
-        C = librosa.feature.chroma_stft(y=x.numpy(), sr=sr, n_fft=n_fft, hop_length=hop, norm=None, tuning=0.0)  # (B, 12, frames)
-    C = torch.from_numpy(C).float()[..., :-(-x.shape[1] // hop)].transpose(1, 2)                    # (B, T, 12)
-    energy = C.sum(-1)                                                                               # (B, T)
+        C = librosa.feature.chroma_stft(y=x.numpy(), sr=sr, n_fft=n_fft, hop_length=hop, norm=None,
+                                        tuning=0.0)                                # (B, 12, frames)
+    C = torch.from_numpy(C).float()[..., :-(-x.shape[1] // hop)].transpose(1, 2)  # (B, T, 12)
+    energy = C.sum(-1)                                                             # (B, T)
     loud = energy > energy.amax(1, keepdim=True) * 10 ** (silence_db / 10)
     return F.one_hot(C.argmax(-1), 12).float() * loud[..., None]
 
@@ -151,11 +184,19 @@ class ChromaConditioner(nn.Module):
         self.pool, self.proj = pool, nn.Linear(12, n_embd)
 
     def forward(self, chroma:Tensor) -> Tensor:
-        if not torch.is_tensor(chroma) or chroma.ndim != 3 or chroma.shape[-1] != 12 or chroma.shape[1] == 0:
-            raise ValueError(f"chroma must be a (B, T, 12) float tensor with T >= 1 (see `chroma_bottleneck`), got "
-                             f"{tuple(chroma.shape) if torch.is_tensor(chroma) else type(chroma).__name__}.")
-        x = chroma.float().transpose(1, 2)                                                  # (B, 12, T)
-        x = F.avg_pool1d(x, self.pool, ceil_mode=True) if self.pool > 1 else x           # (B, 12, ceil(T / pool))
+        if (
+            not torch.is_tensor(chroma)
+            or chroma.ndim != 3
+            or chroma.shape[-1] != 12
+            or chroma.shape[1] == 0
+        ):
+            raise ValueError(
+                "chroma must be a (B, T, 12) float tensor with T >= 1 (see `chroma_bottleneck`),"
+                f" got {tuple(chroma.shape) if torch.is_tensor(chroma) else type(chroma).__name__}."
+            )
+        x = chroma.float().transpose(1, 2)  # (B, 12, T)
+        # (B, 12, ceil(T / pool))
+        x = F.avg_pool1d(x, self.pool, ceil_mode=True) if self.pool > 1 else x
         return self.proj(x.transpose(1, 2))
 
     def from_audio(self, wav, sr:int=SAMPLE_RATE, frame_rate:float=SAMPLE_RATE / FRAME_SAMPLES) -> Tensor:
@@ -167,13 +208,20 @@ def save_conditioner(cond:nn.Module, # a `LabelConditioner` or `ChromaConditione
                      path) -> Path:
     "Write a conditioner's weights + constructor arguments to `path` (.safetensors), atomically."
     from safetensors.torch import save_file
-    if isinstance(cond, LabelConditioner): kind, kw = 'LabelConditioner', dict(n_embd=cond.n_embd, single=cond.single)
+    if isinstance(cond, LabelConditioner):
+        kind, kw = 'LabelConditioner', dict(n_embd=cond.n_embd, single=cond.single)
     elif isinstance(cond, ChromaConditioner): kind, kw = 'ChromaConditioner', dict(n_embd=cond.proj.out_features, pool=cond.pool)
     else: raise ValueError(f"expected a LabelConditioner or ChromaConditioner, got {type(cond).__name__}.")
     path = Path(path)
-    if path.suffix != '.safetensors': raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
+    if path.suffix != '.safetensors':
+        raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
     sd = {k: v.detach().cpu().contiguous() for k, v in cond.state_dict().items()}
-    atomic_write(path, lambda tmp: save_file(sd, tmp, metadata=dict(format='codectok.conditioner', kind=kind, kwargs=json.dumps(kw))))
+    atomic_write(
+        path,
+        lambda tmp: save_file(
+            sd, tmp, metadata=dict(format='codectok.conditioner', kind=kind, kwargs=json.dumps(kw))
+        ),
+    )
     return path
 
 def load_conditioner(path, device='cpu') -> nn.Module: # eval mode
@@ -183,7 +231,10 @@ def load_conditioner(path, device='cpu') -> nn.Module: # eval mode
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no conditioner at {path}.")
     with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
-    if meta.get('format') != 'codectok.conditioner': raise ValueError(f"{path} is not a conditioner checkpoint (format={meta.get('format')!r}).")
-    cond = dict(LabelConditioner=LabelConditioner, ChromaConditioner=ChromaConditioner)[meta['kind']](**json.loads(meta['kwargs']))
+    if meta.get('format') != 'codectok.conditioner':
+        raise ValueError(f"{path} is not a conditioner checkpoint (format={meta.get('format')!r}).")
+    cond = dict(LabelConditioner=LabelConditioner, ChromaConditioner=ChromaConditioner)[
+        meta['kind']
+    ](**json.loads(meta['kwargs']))
     cond.load_state_dict(load_file(str(path)))
     return cond.to(device).eval()

@@ -28,17 +28,25 @@ def _check_config(c) -> None:
         v = getattr(c, f)
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{f} must be a positive int, got {v!r}.")
-    if c.n_embd % c.n_head: raise ValueError(f"n_embd={c.n_embd} must be divisible by n_head={c.n_head}.")
+    if c.n_embd % c.n_head:
+        raise ValueError(f"n_embd={c.n_embd} must be divisible by n_head={c.n_head}.")
     if c.cond_dim is not None and (not isinstance(c.cond_dim, int) or c.cond_dim < 1):
         raise ValueError(f"cond_dim must be None or a positive int, got {c.cond_dim!r}.")
     for f in ('dropout', 'cond_dropout'):
-        if not 0.0 <= getattr(c, f) < 1.0: raise ValueError(f"{f} must be in [0, 1), got {getattr(c, f)!r}.")
-    if c.pattern not in PATTERNS: raise ValueError(f"pattern must be one of {list(PATTERNS)}, got {c.pattern!r}.")
+        if not 0.0 <= getattr(c, f) < 1.0:
+            raise ValueError(f"{f} must be in [0, 1), got {getattr(c, f)!r}.")
+    if c.pattern not in PATTERNS:
+        raise ValueError(f"pattern must be one of {list(PATTERNS)}, got {c.pattern!r}.")
     if c.delays is not None:
-        if c.pattern != 'delay': raise ValueError(f"delays only apply to pattern='delay', not {c.pattern!r}.")
+        if c.pattern != 'delay':
+            raise ValueError(f"delays only apply to pattern='delay', not {c.pattern!r}.")
         d = tuple(c.delays)   # JSON gives a list
-        if len(d) != c.n_q or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in d):
-            raise ValueError(f"delays must be {c.n_q} non-negative ints (one per codebook), got {c.delays!r}.")
+        if len(d) != c.n_q or any(
+            isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in d
+        ):
+            raise ValueError(
+                f"delays must be {c.n_q} non-negative ints (one per codebook), got {c.delays!r}."
+            )
         c.delays = d
 
 # %% ../nbs/07_gpt.ipynb #304e9f47
@@ -50,42 +58,61 @@ class CodecLMConfig:
     n_layer: int = 4             # transformer blocks
     n_head: int = 4              # attention heads (n_embd must be divisible by n_head)
     n_positions: int = 1024      # longest input: prefix vectors + 1 (BOS) + pattern steps - 1
-    pattern: str = 'delay'       # codebook pattern (chapter 06): parallel, delay, partial_delay, valle, flattening
-    delays: tuple|None = None    # pattern='delay' only: K per-codebook delays (None: MusicGen's 0, 1, ..., K-1)
+    pattern: str = 'delay'       # chapter 06: parallel, delay, partial_delay, valle, flattening
+    delays: tuple|None = None    # 'delay' only: K delays (None: MusicGen's 0, 1, ..., K-1)
     dropout: float = 0.0         # residual, embedding and attention dropout inside GPT-2
-    cond_dim: int|None = None    # width of an external conditioning vector (None: no conditioning vector)
-    cond_dropout: float = 0.0    # training: probability of swapping the prefix for the learned null prefix (CFG)
-    pretrained: bool = False     # True: OpenAI's `gpt2` backbone (needs the hub); its widths replace n_embd etc.
+    cond_dim: int|None = None    # width of a conditioning vector (None: no conditioning vector)
+    cond_dropout: float = 0.0    # training: chance of the learned null prefix instead (CFG)
+    pretrained: bool = False     # OpenAI's `gpt2` backbone (needs the hub), with its own widths
 
     def __post_init__(self): _check_config(self)
 
     @property
-    def vocab_per_codebook(self) -> int: return self.codebook_size + 1   # N real codes + the special id
+    def vocab_per_codebook(self) -> int:
+        return self.codebook_size + 1    # N real codes + the special id
 
     def make_pattern(self, n_frames:int) -> Pattern:
-        "This config's codebook pattern laid over `n_frames` frames (built once per length, then cached)."
+        "This config's codebook pattern laid over `n_frames` frames (cached per length)."
         return _pattern(self.pattern, self.n_q, n_frames, self.delays)
 
 @lru_cache(maxsize=64)
-def _pattern(name, K, T, delays): return get_pattern(name, K, T, **({} if delays is None else dict(delays=list(delays))))
+def _pattern(name, K, T, delays):
+    return get_pattern(name, K, T, **({} if delays is None else dict(delays=list(delays))))
 
 def debug_config(**kwargs) -> CodecLMConfig:
     "A tiny config for tests: K=4 codebooks of N=16 codes, width 32, 2 layers, 2 heads."
-    return CodecLMConfig(**{**dict(n_q=4, codebook_size=16, n_embd=32, n_layer=2, n_head=2, n_positions=64), **kwargs})
+    tiny = dict(n_q=4, codebook_size=16, n_embd=32, n_layer=2, n_head=2, n_positions=64)
+    return CodecLMConfig(**{**tiny, **kwargs})
 
 # %% ../nbs/07_gpt.ipynb #9b5c66bb
 def _check_seq(seq, n_q:int, codebook_size:int, name:str='seq', special:bool=True):
-    if not torch.is_tensor(seq) or seq.dtype.is_floating_point or seq.dtype.is_complex or seq.dtype == torch.bool:
-        raise ValueError(f"{name} must be an integer tensor of shape (B, K, S), got {type(seq).__name__}"
-                         f"{'' if not torch.is_tensor(seq) else ' of dtype ' + str(seq.dtype)}.")
-    if seq.ndim != 3: raise ValueError(f"{name} must have shape (B, K, S), got a {seq.ndim}-D tensor of shape {tuple(seq.shape)}.")
-    if n_q is not None and seq.shape[1] != n_q: raise ValueError(f"{name} has K={seq.shape[1]} codebooks but the model expects K={n_q}.")
-    if seq.shape[2] < 1: raise ValueError(f"{name} must have at least one step, got shape {tuple(seq.shape)}.")
+    if (
+        not torch.is_tensor(seq)
+        or seq.dtype.is_floating_point
+        or seq.dtype.is_complex
+        or seq.dtype == torch.bool
+    ):
+        raise ValueError(
+            f"{name} must be an integer tensor of shape (B, K, S), got {type(seq).__name__}"
+            f"{'' if not torch.is_tensor(seq) else ' of dtype ' + str(seq.dtype)}."
+        )
+    if seq.ndim != 3:
+        raise ValueError(
+            f"{name} must have shape (B, K, S), got a {seq.ndim}-D tensor of shape"
+            f" {tuple(seq.shape)}."
+        )
+    if n_q is not None and seq.shape[1] != n_q:
+        raise ValueError(f"{name} has K={seq.shape[1]} codebooks but the model expects K={n_q}.")
+    if seq.shape[2] < 1:
+        raise ValueError(f"{name} must have at least one step, got shape {tuple(seq.shape)}.")
     hi = codebook_size if special else codebook_size - 1
     if seq.numel() and (int(seq.min()) < 0 or int(seq.max()) > hi):
         what = f"codes 0..{codebook_size - 1} and the special id {codebook_size}" if special else \
                f"raw codes 0..{codebook_size - 1}, without the special id {codebook_size}"
-        raise ValueError(f"{name} ids must lie in [0, {hi}] ({what}), got values in [{int(seq.min())}, {int(seq.max())}].")
+        raise ValueError(
+            f"{name} ids must lie in [0, {hi}] ({what}), got values in [{int(seq.min())},"
+            f" {int(seq.max())}]."
+        )
 
 # %% ../nbs/07_gpt.ipynb #646823ee
 def offset_codes(codes:Tensor, # (B, K, S) ids in [0, N], N = codebook_size is the special id
@@ -100,21 +127,23 @@ def offset_codes(codes:Tensor, # (B, K, S) ids in [0, N], N = codebook_size is t
 
 # %% ../nbs/07_gpt.ipynb #e9dc7022
 def _gpt2_backbone(c:CodecLMConfig) -> tuple:
-    "-> (GPT2Model, config): random weights from `c`, or OpenAI's `gpt2` (whose widths replace c's) when pretrained."
+    "-> (GPT2Model, config): random weights from `c`, or OpenAI's `gpt2` (its widths replace c's)."
     if not c.pretrained:
-        return GPT2Model(GPT2Config(vocab_size=1, n_positions=c.n_positions, n_embd=c.n_embd, n_layer=c.n_layer,
-                                    n_head=c.n_head, resid_pdrop=c.dropout, embd_pdrop=c.dropout,
-                                    attn_pdrop=c.dropout, bos_token_id=None, eos_token_id=None,
-                                    pad_token_id=None)), c
-    backbone = fetch_pretrained("OpenAI's GPT-2 backbone ('gpt2')", lambda: GPT2Model.from_pretrained(
-        'gpt2', resid_pdrop=c.dropout, embd_pdrop=c.dropout, attn_pdrop=c.dropout))   # needs the model hub
+        g = GPT2Config(vocab_size=1, n_positions=c.n_positions, n_embd=c.n_embd, n_layer=c.n_layer,
+                       n_head=c.n_head, resid_pdrop=c.dropout, embd_pdrop=c.dropout, attn_pdrop=c.dropout,
+                       bos_token_id=None, eos_token_id=None, pad_token_id=None)
+        return GPT2Model(g), c
+    load = lambda: GPT2Model.from_pretrained('gpt2', resid_pdrop=c.dropout, embd_pdrop=c.dropout,
+                                             attn_pdrop=c.dropout)
+    backbone = fetch_pretrained("OpenAI's GPT-2 backbone ('gpt2')", load)     # needs the model hub
     g = backbone.config
-    backbone.set_input_embeddings(nn.Embedding(1, g.n_embd))   # the text table is never used: we pass inputs_embeds
-    return backbone, replace(c, n_embd=g.n_embd, n_layer=g.n_layer, n_head=g.n_head, n_positions=g.n_positions)
+    backbone.set_input_embeddings(nn.Embedding(1, g.n_embd))   # never used: we pass inputs_embeds
+    return backbone, replace(c, n_embd=g.n_embd, n_layer=g.n_layer, n_head=g.n_head,
+                             n_positions=g.n_positions)
 
 # %% ../nbs/07_gpt.ipynb #b13f27f0
 class CodecLM(nn.Module):
-    "GPT-2 over codec tokens laid out by a codebook pattern: summed codebook embeddings in, K distributions out."
+    "GPT-2 over codec tokens in a codebook pattern: summed embeddings in, K distributions out."
     def __init__(self, config:CodecLMConfig):
         super().__init__()
         if not isinstance(config, CodecLMConfig):
@@ -124,8 +153,9 @@ class CodecLM(nn.Module):
         self.emb = nn.Embedding(K * V, D)              # K tables of N+1 rows, one after another
         self.head = nn.Linear(D, K * V)                # K heads of N+1 logits
         self.cond_proj = nn.Linear(c.cond_dim, D) if c.cond_dim not in (None, D) else nn.Identity()
-        self.null_prefix_vec = nn.Parameter(torch.zeros(D))   # the learned "no condition" vector (CFG)
-        for w in (self.emb.weight, self.head.weight, self.null_prefix_vec): nn.init.normal_(w, std=0.02)
+        self.null_prefix_vec = nn.Parameter(torch.zeros(D))   # the learned "no condition" vector
+        for w in (self.emb.weight, self.head.weight, self.null_prefix_vec):
+            nn.init.normal_(w, std=0.02)
         nn.init.zeros_(self.head.bias)
 
     @property
@@ -137,7 +167,8 @@ class CodecLM(nn.Module):
 
     def embed_codes(self, seq:Tensor) -> Tensor:
         "(B, K, S) ids -> (B, S, D): look up the K rows of every step and sum them."
-        return self.emb(offset_codes(seq, self.config.codebook_size)).sum(1)   # (B, K, S, D) -> (B, S, D)
+        rows = offset_codes(seq, self.config.codebook_size)   # (B, K, S) rows of the shared table
+        return self.emb(rows).sum(1)                           # (B, K, S, D) -> (B, S, D)
 
     def bos(self, batch_size:int) -> Tensor:
         "The BOS step: (B, K, 1) filled with the special id N."
@@ -145,39 +176,51 @@ class CodecLM(nn.Module):
         return torch.full((batch_size, self.config.n_q, 1), N, dtype=torch.long, device=self.device)
 
     def null_prefix(self, batch_size:int, length:int=1) -> Tensor:
-        "(B, P, D) copies of the learned null vector: the unconditional prefix for classifier-free guidance."
+        "(B, P, D) copies of the learned null vector: the unconditional prefix (for CFG)."
         return self.null_prefix_vec.expand(batch_size, length, -1)
 
 # %% ../nbs/07_gpt.ipynb #62189077
 def _check_prefix(prefix, B:int, c:CodecLMConfig) -> None:
     "Raise a `ValueError` unless `prefix` is a float (B, cond_dim), (B, P, n_embd) or (B, P, cond_dim) tensor."
-    if not torch.is_tensor(prefix) or not prefix.dtype.is_floating_point or prefix.ndim not in (2, 3):
-        raise ValueError("prefix must be a float tensor of shape (B, cond_dim) or (B, P, n_embd), got "
-                         f"{tuple(prefix.shape) if torch.is_tensor(prefix) else type(prefix).__name__}.")
-    if prefix.shape[0] != B: raise ValueError(f"prefix has batch size {prefix.shape[0]} but seq has {B}.")
+    if (
+        not torch.is_tensor(prefix)
+        or not prefix.dtype.is_floating_point
+        or prefix.ndim not in (2, 3)
+    ):
+        raise ValueError(
+            "prefix must be a float tensor of shape (B, cond_dim) or (B, P, n_embd), got "
+            f"{tuple(prefix.shape) if torch.is_tensor(prefix) else type(prefix).__name__}."
+        )
+    if prefix.shape[0] != B:
+        raise ValueError(f"prefix has batch size {prefix.shape[0]} but seq has {B}.")
     w = prefix.shape[-1]
     if prefix.ndim == 2:
         if c.cond_dim is None:
             raise ValueError("a (B, cond_dim) conditioning vector needs config.cond_dim; "
                              "pass a (B, P, n_embd) prefix instead.")
-        if w != c.cond_dim: raise ValueError(f"conditioning vector has width {w} but config.cond_dim is {c.cond_dim}.")
+        if w != c.cond_dim:
+            raise ValueError(
+                f"conditioning vector has width {w} but config.cond_dim is {c.cond_dim}."
+            )
     elif w != c.n_embd and w != c.cond_dim:
-        raise ValueError(f"prefix width {w} matches neither n_embd={c.n_embd} nor cond_dim={c.cond_dim}.")
+        raise ValueError(
+            f"prefix width {w} matches neither n_embd={c.n_embd} nor cond_dim={c.cond_dim}."
+        )
 
 # %% ../nbs/07_gpt.ipynb #7dd65c99
 @patch
-def embed_prefix(self:CodecLM, prefix:Tensor|None, # None, (B, cond_dim) vector or (B, P, D) / (B, P, cond_dim)
+def embed_prefix(self:CodecLM, prefix:Tensor|None, # None, (B, cond_dim) or (B, P, D|cond_dim)
                  batch_size:int) -> Tensor: # (B, P, D), P = 0 when prefix is None
     "Turn `prefix` into (B, P, D) prefix vectors (P = 0 for None)."
     c = self.config
     if prefix is None: return self.emb.weight.new_zeros(batch_size, 0, c.n_embd)
     _check_prefix(prefix, batch_size, c)
-    if prefix.ndim == 2: return self.cond_proj(prefix)[:, None]   # one conditioning vector -> one position
-    return prefix if prefix.shape[-1] == c.n_embd else self.cond_proj(prefix)   # (B, P, D) as is, or projected
+    if prefix.ndim == 2: return self.cond_proj(prefix)[:, None]        # one vector -> one position
+    return prefix if prefix.shape[-1] == c.n_embd else self.cond_proj(prefix)   # as is or projected
 
 @patch
 def _maybe_drop_prefix(self:CodecLM, pre:Tensor) -> Tensor:
-    "Training only: replace each example's prefix by the null prefix with probability `cond_dropout`."
+    "Training only: swap each example's prefix for the null prefix with probability `cond_dropout`."
     p = self.config.cond_dropout
     if not self.training or p == 0 or pre.shape[1] == 0: return pre
     drop = torch.rand(pre.shape[0], 1, 1, device=pre.device) < p   # (B, 1, 1)
@@ -186,7 +229,9 @@ def _maybe_drop_prefix(self:CodecLM, pre:Tensor) -> Tensor:
 # %% ../nbs/07_gpt.ipynb #fdd3f4d6
 import inspect
 # transformers 5.2x renamed GPT2Model.forward's KV cache, argument and output, from `past_key_values` to `cache`
-_CACHE_KW = 'cache' if 'cache' in inspect.signature(GPT2Model.forward).parameters else 'past_key_values'
+_CACHE_KW = (
+    'cache' if 'cache' in inspect.signature(GPT2Model.forward).parameters else 'past_key_values'
+)
 
 def gpt2_forward(backbone:GPT2Model, x:Tensor, # (B, L, D) input vectors
                  cache=None, use_cache:bool=False):
@@ -212,22 +257,23 @@ def _run(self:CodecLM, x:Tensor, # (B, L, D) input vectors
 
 # %% ../nbs/07_gpt.ipynb #eb5628c0
 @patch
-def forward(self:CodecLM, seq:Tensor, # (B, K, S) ids laid out by the pattern, in [0, N] (N = special id)
+def forward(self:CodecLM, seq:Tensor, # (B, K, S) ids in the pattern's layout, in [0, N]
             prefix:Tensor|None=None, # None, (B, cond_dim) or (B, P, n_embd): conditioning prefix
-            past_key_values=None, # cache from an earlier call: `seq` then continues the cached sequence
+            past_key_values=None, # cache from an earlier call: `seq` then continues the sequence
             use_cache:bool=False, # also return the cache
            ): # logits (B, S, K, N+1), or (logits, cache) when use_cache
     "Teacher-forced logits: `logits[:, s, k]` predicts `seq[:, k, s]` (without a cache)."
     _check_seq(seq, self.config.n_q, self.config.codebook_size)
     B = seq.shape[0]
     if past_key_values is None:
-        pre = self._maybe_drop_prefix(self.embed_prefix(prefix, B))                    # (B, P, D)
-        steps = torch.cat([self.bos(B), seq[:, :, :-1]], 2)                           # (B, K, S): BOS + S-1 steps
+        pre = self._maybe_drop_prefix(self.embed_prefix(prefix, B))     # (B, P, D)
+        steps = torch.cat([self.bos(B), seq[:, :, :-1]], 2)            # (B, K, S): BOS + S-1 steps
         logits, cache = self._run(torch.cat([pre, self.embed_codes(steps)], 1), None, use_cache)
-        logits = logits[:, pre.shape[1]:]                                              # (B, S, K, N+1)
+        logits = logits[:, pre.shape[1]:]                               # (B, S, K, N+1)
     else:
         if prefix is not None:
-            raise ValueError("prefix must be None when continuing from past_key_values (it is already in the cache).")
+            raise ValueError("prefix must be None when continuing from past_key_values "
+                             "(it is already in the cache).")
         logits, cache = self._run(self.embed_codes(seq), past_key_values, use_cache)
     return (logits, cache) if use_cache else logits
 
@@ -240,14 +286,23 @@ def step(self:CodecLM, step_codes:Tensor|None=None, # (B, K, 1) the step just ch
         ) -> tuple: # (logits (B, K, N+1) for the next step, cache)
     "Incremental decoding: feed one step, get the next step's logits and the cache (a `DynamicCache`, extended in place)."
     if step_codes is None:
-        if past_key_values is not None: raise ValueError("step_codes=None starts a new sequence; pass past_key_values=None.")
+        if past_key_values is not None:
+            raise ValueError("step_codes=None starts a new sequence; pass past_key_values=None.")
         B = prefix.shape[0] if torch.is_tensor(prefix) else (batch_size or 1)
-        x = torch.cat([self.embed_prefix(prefix, B), self.embed_codes(self.bos(B))], 1)   # (B, P+1, D)
+        # (B, P+1, D)
+        x = torch.cat([self.embed_prefix(prefix, B), self.embed_codes(self.bos(B))], 1)
         logits, cache = self._run(x, None, use_cache=True)
     else:
-        if past_key_values is None: raise ValueError("step_codes needs the past_key_values of the previous call; start with step(None, prefix=...).")
+        if past_key_values is None:
+            raise ValueError(
+                "step_codes needs the past_key_values of the previous call; start with step(None,"
+                " prefix=...)."
+            )
         _check_seq(step_codes, self.config.n_q, self.config.codebook_size, 'step_codes')
-        if step_codes.shape[2] != 1: raise ValueError(f"step_codes must have shape (B, K, 1), got {tuple(step_codes.shape)}.")
+        if step_codes.shape[2] != 1:
+            raise ValueError(
+                f"step_codes must have shape (B, K, 1), got {tuple(step_codes.shape)}."
+            )
         logits, cache = self.forward(step_codes, past_key_values=past_key_values, use_cache=True)
     return logits[:, -1], cache
 
@@ -255,14 +310,26 @@ def step(self:CodecLM, step_codes:Tensor|None=None, # (B, K, 1) the step just ch
 def _check_loss_args(logits, targets, mask) -> tuple:
     "Raise a `ValueError` unless logits (B, S, K, V), targets (B, K, S) and a bool mask fit together; -> (B, S, K, V)."
     if not torch.is_tensor(logits) or logits.ndim != 4:
-        raise ValueError(f"logits must have shape (B, S, K, V), got {getattr(logits, 'shape', type(logits).__name__)}.")
+        raise ValueError(
+            "logits must have shape (B, S, K, V), got"
+            f" {getattr(logits, 'shape', type(logits).__name__)}."
+        )
     B, S, K, V = logits.shape
     if not torch.is_tensor(targets) or tuple(targets.shape) != (B, K, S):
-        raise ValueError(f"targets must have shape (B, K, S) = {(B, K, S)} to match logits {tuple(logits.shape)}, "
-                         f"got {tuple(getattr(targets, 'shape', ()))}.")
-    if not torch.is_tensor(mask) or mask.dtype != torch.bool or tuple(mask.shape[-2:]) != (K, S) or mask.ndim not in (2, 3):
-        raise ValueError(f"mask must be a bool tensor of shape (K, S) = {(K, S)} or (B, K, S), "
-                         f"got {getattr(mask, 'shape', type(mask).__name__)}.")
+        raise ValueError(
+            f"targets must have shape (B, K, S) = {(B, K, S)} to match logits"
+            f" {tuple(logits.shape)}, got {tuple(getattr(targets, 'shape', ()))}."
+        )
+    if (
+        not torch.is_tensor(mask)
+        or mask.dtype != torch.bool
+        or tuple(mask.shape[-2:]) != (K, S)
+        or mask.ndim not in (2, 3)
+    ):
+        raise ValueError(
+            f"mask must be a bool tensor of shape (K, S) = {(K, S)} or (B, K, S), "
+            f"got {getattr(mask, 'shape', type(mask).__name__)}."
+        )
     m = mask.to(logits.device).expand(B, K, S)
     if not m.any(): raise ValueError("mask selects no position; there is nothing to train on.")
     if int(targets[m].min()) < 0 or int(targets[m].max()) >= V:
@@ -272,13 +339,14 @@ def _check_loss_args(logits, targets, mask) -> tuple:
 # %% ../nbs/07_gpt.ipynb #09cbc778
 def codec_lm_loss(logits:Tensor, # (B, S, K, V) from `CodecLM`
                   targets:Tensor, # (B, K, S) the sequence laid out by the pattern (ids in [0, V))
-                  mask:Tensor, # (K, S) or (B, K, S) bool, True where a real code sits (`delay_mask`)
+                  mask:Tensor, # (K, S) or (B, K, S) bool, True where a code sits (`delay_mask`)
                  ) -> dict: # {'loss': scalar, 'ce': (K,) per-codebook mean CE}
     "Cross-entropy averaged over the real (masked) slots only, plus the per-codebook averages."
     B, S, K, V = _check_loss_args(logits, targets, mask)
     m = mask.to(logits.device).expand(B, K, S)
-    ce = F.cross_entropy(logits.permute(0, 3, 2, 1).float(), targets.clamp(0, V - 1), reduction='none')  # (B, K, S)
-    ce = torch.where(m, ce, torch.zeros_like(ce))    # pads contribute exactly 0 (even if their logits are inf)
+    lg = logits.permute(0, 3, 2, 1).float()                   # (B, V, K, S), as cross_entropy wants
+    ce = F.cross_entropy(lg, targets.clamp(0, V - 1), reduction='none')   # (B, K, S)
+    ce = torch.where(m, ce, torch.zeros_like(ce))    # pads add exactly 0, even at inf logits
     n_k = m.sum((0, 2))                              # (K,) real slots per codebook
     return dict(loss=ce.sum() / m.sum(), ce=ce.sum((0, 2)) / n_k.clamp(min=1))
 
@@ -287,9 +355,9 @@ def codec_lm_loss(logits:Tensor, # (B, S, K, V) from `CodecLM`
 def loss(self:CodecLM, codes:Tensor, # (B, K, T) raw codes in [0, N)
          prefix:Tensor|None=None, # conditioning prefix, as for `forward`
         ) -> dict: # {'loss': scalar, 'ce': (K,) per-codebook CE over the T frames}
-    "Masked CE of `codes` under the model's pattern: `build` -> teacher-forced forward -> `codec_lm_loss`."
+    "Masked CE of `codes` under the model's pattern: `build` -> `forward` -> `codec_lm_loss`."
     c = self.config
-    _check_seq(codes, c.n_q, c.codebook_size, 'codes', special=False)   # raw codes: no special ids allowed
+    _check_seq(codes, c.n_q, c.codebook_size, 'codes', special=False)   # raw codes: no special id
     seq, mask = self.pattern(codes.shape[2]).build(codes, c.codebook_size)   # (B, K, S), (K, S)
     return codec_lm_loss(self(seq, prefix), seq, mask)
 
@@ -301,10 +369,15 @@ def save_codec_lm(model, # a `CodecLM` (or a `CodecLMModule`, whose `.model` is 
     "Write weights + JSON config to one safetensors file, atomically."
     from safetensors.torch import save_file
     model = getattr(model, 'model', model)
-    if not isinstance(model, CodecLM): raise ValueError(f"expected a CodecLM or CodecLMModule, got {type(model).__name__}.")
+    if not isinstance(model, CodecLM):
+        raise ValueError(f"expected a CodecLM or CodecLMModule, got {type(model).__name__}.")
     path = Path(path)
-    if path.suffix != '.safetensors': raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
-    sd = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    if path.suffix != '.safetensors':
+        raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
+    sd = {
+        k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
+        for k, v in model.state_dict().items()
+    }
     meta = dict(format='codectok.CodecLM', version='1', dtype='float16' if half else 'float32',
                 config=json.dumps(asdict(replace(model.config, pretrained=False))))
     return atomic_write(path, lambda tmp: save_file(sd, tmp, metadata=meta))
@@ -318,7 +391,12 @@ def load_codec_lm(path, # a file written by `save_codec_lm`
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no CodecLM checkpoint at {path}.")
     with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
-    if meta.get('format') != 'codectok.CodecLM': raise ValueError(f"{path} is not a CodecLM checkpoint (metadata format={meta.get('format')!r}).")
+    if meta.get('format') != 'codectok.CodecLM':
+        raise ValueError(
+            f"{path} is not a CodecLM checkpoint (metadata format={meta.get('format')!r})."
+        )
     model = CodecLM(CodecLMConfig(**json.loads(meta['config'])))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()})
+    model.load_state_dict(
+        {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+    )
     return model.to(device or 'cpu').eval()

@@ -29,15 +29,21 @@ def check_prompt(prompt, # (D,) or (B, D) float embedding(s), tensor or array
                 ) -> Tensor: # (B, D) float32
     "Validate an embedding prompt and return it as a (B, D) float tensor: `check_prompt(np.zeros(4), 4).shape == (1, 4)`."
     x = prompt if torch.is_tensor(prompt) else torch.as_tensor(np.asarray(prompt))
-    if not (x.is_floating_point()): raise ValueError(f"a prompt must be a float embedding, got dtype {x.dtype}.")
+    if not (x.is_floating_point()):
+        raise ValueError(f"a prompt must be a float embedding, got dtype {x.dtype}.")
     if x.ndim == 1: x = x[None]
     if x.ndim != 2:
-        raise ValueError(f"a prompt must have shape (D,) or (B, D) (one mean-pooled vector per example), got rank {x.ndim} "
-                         f"shape {tuple(x.shape)}; mean-pool over time first.")
-    if x.shape[0] == 0 or x.shape[1] == 0: raise ValueError(f"the prompt is empty: shape {tuple(x.shape)}.")
+        raise ValueError(
+            "a prompt must have shape (D,) or (B, D) (one mean-pooled vector per example), got"
+            f" rank {x.ndim} shape {tuple(x.shape)}; mean-pool over time first."
+        )
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"the prompt is empty: shape {tuple(x.shape)}.")
     if dim is not None and x.shape[1] != dim:
-        raise ValueError(f"the prompt has dimension {x.shape[1]} but the model expects cond_dim={dim}; "
-                         f"build the CodecLM with CodecLMConfig(cond_dim={x.shape[1]}) or use the matching encoder.")
+        raise ValueError(
+            f"the prompt has dimension {x.shape[1]} but the model expects cond_dim={dim}; build the"
+            f" CodecLM with CodecLMConfig(cond_dim={x.shape[1]}) or use the matching encoder."
+        )
     if not torch.isfinite(x).all(): raise ValueError("the prompt contains NaN or infinite values.")
     return x.float()
 
@@ -49,9 +55,13 @@ def load_encodecmae(name:str='mel256-ec-base_st', # an EnCodecMAE checkpoint nam
     "Load a pretrained EnCodecMAE model (needs the `encodecmae` package and the internet)."
     try: import encodecmae
     except ImportError:
-        raise ImportError(f"EnCodecMAE prompts need the `encodecmae` package, which is not installed: `{ENCODECMAE_INSTALL}` "
-                          "(its checkpoints also need the model hub). Offline, use codectok's `PromptEncoder`.") from None
-    return fetch_pretrained(f"the EnCodecMAE checkpoint {name!r}", lambda: encodecmae.load_model(name, device=device))
+        raise ImportError(
+            "EnCodecMAE prompts need the `encodecmae` package, which is not installed:"
+            f" `{ENCODECMAE_INSTALL}` (its checkpoints also need the model hub). Offline, use"
+            " codectok's `PromptEncoder`."
+        ) from None
+    return fetch_pretrained(f"the EnCodecMAE checkpoint {name!r}",
+                            lambda: encodecmae.load_model(name, device=device))
 
 def encodecmae_embedding(model, # from `load_encodecmae`
                          audio, # an audio file path, or mono audio (T,) at `sr`
@@ -64,23 +74,27 @@ def encodecmae_embedding(model, # from `load_encodecmae`
     else:
         import soundfile as sf
         x = _check_wav(audio)
-        if x.shape[0] != 1: raise ValueError(f"pass one sound at a time, got a batch of {x.shape[0]}.")
+        if x.shape[0] != 1:
+            raise ValueError(f"pass one sound at a time, got a batch of {x.shape[0]}.")
         with tempfile.TemporaryDirectory() as d:
             sf.write(f'{d}/prompt.wav', x[0].numpy(), sr)
             feats = model.extract_features_from_file(f'{d}/prompt.wav')
     feats = torch.as_tensor(np.asarray(feats)).float()
-    if feats.ndim == 3: feats = feats[0]                                          # (1, T', D) -> (T', D)
+    if feats.ndim == 3: feats = feats[0]  # (1, T', D) -> (T', D)
     return check_prompt(feats.mean(0))
 
 # %% ../nbs/08_prompting.ipynb #086b8380
 def _check_wav(wav, name:str='audio') -> Tensor:
     "(S,), (B, S) or (B, 1, S) float audio -> (B, S) float32, or a ValueError."
     x = wav if torch.is_tensor(wav) else torch.as_tensor(np.asarray(wav))
-    if not x.is_floating_point(): raise ValueError(f"{name} must be float samples in [-1, 1], got dtype {x.dtype}.")
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be float samples in [-1, 1], got dtype {x.dtype}.")
     if x.ndim == 3 and x.shape[1] == 1: x = x[:, 0]
     if x.ndim == 1: x = x[None]
-    if x.ndim != 2: raise ValueError(f"{name} must have shape (S,), (B, S) or (B, 1, S), got {tuple(x.shape)}.")
-    if x.shape[0] == 0 or x.shape[1] == 0: raise ValueError(f"{name} is empty (shape {tuple(x.shape)}); pass at least one sample.")
+    if x.ndim != 2:
+        raise ValueError(f"{name} must have shape (S,), (B, S) or (B, 1, S), got {tuple(x.shape)}.")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(x.shape)}); pass at least one sample.")
     if not torch.isfinite(x).all(): raise ValueError(f"{name} contains NaN or infinite samples.")
     return x.float()
 
@@ -90,9 +104,14 @@ def mel_frames(wav, # (S,), (B, S) or (B, 1, S) float audio
               ) -> Tensor: # (B, T, n_mels) log10 mel power, T = ceil(S / hop) like the codec
     "Log-mel frames aligned with codec frames: `mel_frames(torch.zeros(640)).shape == (1, 2, 64)`."
     x = _check_wav(wav)
-    X = torch.stft(x, n_fft, hop_length=hop, window=torch.hann_window(n_fft, device=x.device), center=True,
-                   pad_mode='constant', return_complex=True).abs().pow(2)                                 # (B, F, S//hop + 1)
-    m = torch.log10((_mel_fb(sr, n_fft, n_mels, x.device) @ X).clamp_min(1e-5))                                     # (B, n_mels, frames)
+    X = (
+        torch.stft(x, n_fft, hop_length=hop, window=torch.hann_window(n_fft, device=x.device),
+                   center=True, pad_mode='constant', return_complex=True)
+        .abs()
+        .pow(2)
+    )  # (B, F, S//hop + 1)
+    # (B, n_mels, frames)
+    m = torch.log10((_mel_fb(sr, n_fft, n_mels, x.device) @ X).clamp_min(1e-5))
     return m[..., :-(-x.shape[1] // hop)].transpose(1, 2)
 
 # %% ../nbs/08_prompting.ipynb #80f7cab4
@@ -100,17 +119,20 @@ def spans_from_starts(starts:Tensor, # (B, T) bool: where a masked span begins
                       span:int, # frames per span
                      ) -> Tensor: # (B, T) bool mask
     "Dilate span starts forward by `span` frames: starts `[0,1,0,0,0]`, span 2 -> `[0,1,1,0,0]`."
-    if starts.ndim != 2 or starts.dtype != torch.bool: raise ValueError(f"starts must be a (B, T) bool tensor, got {starts.dtype} {tuple(starts.shape)}.")
+    if starts.ndim != 2 or starts.dtype != torch.bool:
+        raise ValueError(f"starts must be a (B, T) bool tensor, got {starts.dtype} "
+                         f"{tuple(starts.shape)}.")
     if span < 1: raise ValueError(f"span must be >= 1, got {span}.")
-    x = F.pad(starts.float()[:, None], (span - 1, 0))                                  # (B, 1, T + span - 1)
-    return F.conv1d(x, torch.ones(1, 1, span, device=starts.device))[:, 0] > 0        # (B, T)
+    x = F.pad(starts.float()[:, None], (span - 1, 0))                   # (B, 1, T + span - 1)
+    return F.conv1d(x, torch.ones(1, 1, span, device=starts.device))[:, 0] > 0   # (B, T)
 
-def span_mask(batch_size:int, n_frames:int, ratio:float=0.5, span:int=5, generator=None, device=None) -> Tensor:
-    "(B, T) bool: random masked spans covering about `ratio` of the frames, at least one frame masked per row."
+def span_mask(batch_size:int, n_frames:int, ratio:float=0.5, span:int=5, generator=None,
+              device=None) -> Tensor: # (B, T) bool
+    "Random masked spans covering about `ratio` of the frames, at least one frame masked per row."
     if not 0 < ratio < 1: raise ValueError(f"ratio must be in (0, 1), got {ratio}.")
     if n_frames < 1: raise ValueError(f"n_frames must be >= 1, got {n_frames}.")
     starts = torch.rand(batch_size, n_frames, generator=generator, device=device) < ratio / span
-    none = ~starts.any(1)                                                              # rows without a span get one
+    none = ~starts.any(1)                                   # rows without a span get one
     first = torch.randint(0, n_frames, (batch_size,), generator=generator, device=device)
     starts[none, first[none]] = True
     return spans_from_starts(starts, span)
@@ -131,16 +153,22 @@ class PromptEncoderConfig:
     mask_span:int = 5            # frames per masked span
 
     def __post_init__(self):
-        for f in ('n_mels', 'd_model', 'n_layer', 'n_head', 'n_q', 'codebook_size', 'sample_rate', 'hop', 'mask_span'):
+        for f in ('n_mels', 'd_model', 'n_layer', 'n_head', 'n_q', 'codebook_size', 'sample_rate',
+                  'hop', 'mask_span'):
             v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{f} must be a positive int, got {v!r}.")
-        if self.d_model % self.n_head: raise ValueError(f"d_model={self.d_model} must be divisible by n_head={self.n_head}.")
-        if not 0 < self.mask_ratio < 1: raise ValueError(f"mask_ratio must be in (0, 1), got {self.mask_ratio}.")
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{f} must be a positive int, got {v!r}.")
+        if self.d_model % self.n_head:
+            raise ValueError(f"d_model={self.d_model} must be divisible by n_head={self.n_head}.")
+        if not 0 < self.mask_ratio < 1:
+            raise ValueError(f"mask_ratio must be in (0, 1), got {self.mask_ratio}.")
 
 def sinusoids(n:int, d:int, device=None) -> Tensor:
     "(n, d) sinusoidal position encodings (sin on even, cos on odd channels)."
     pos = torch.arange(n, device=device, dtype=torch.float32)[:, None]
-    freq = torch.exp(-math.log(10_000.0) * torch.arange(0, d, 2, device=device, dtype=torch.float32) / d)
+    freq = torch.exp(
+        -math.log(10_000.0) * torch.arange(0, d, 2, device=device, dtype=torch.float32) / d
+    )
     pe = torch.zeros(n, d, device=device)
     pe[:, 0::2], pe[:, 1::2] = torch.sin(pos * freq), torch.cos(pos * freq[: d // 2])
     return pe
@@ -152,9 +180,9 @@ class PromptEncoder(nn.Module):
         super().__init__()
         c = self.config = config or PromptEncoderConfig()
         self.in_norm, self.in_proj = nn.LayerNorm(c.n_mels), nn.Linear(c.n_mels, c.d_model)
-        self.mask_vec = nn.Parameter(torch.randn(c.d_model) * 0.02)          # replaces masked input frames
-        layer = nn.TransformerEncoderLayer(c.d_model, c.n_head, 4 * c.d_model, c.dropout, activation='gelu',
-                                           batch_first=True, norm_first=True)
+        self.mask_vec = nn.Parameter(torch.randn(c.d_model) * 0.02)  # replaces masked input frames
+        layer = nn.TransformerEncoderLayer(c.d_model, c.n_head, 4 * c.d_model, c.dropout,
+                                           activation='gelu', batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, c.n_layer, enable_nested_tensor=False)
         self.out_norm = nn.LayerNorm(c.d_model)
         self.heads = nn.Linear(c.d_model, c.n_q * c.codebook_size)            # K heads of N logits
@@ -164,10 +192,15 @@ class PromptEncoder(nn.Module):
                ) -> Tensor: # (B, T, D) hidden states
         c = self.config
         if feats.ndim != 3 or feats.shape[-1] != c.n_mels:
-            raise ValueError(f"feats must have shape (B, T, n_mels={c.n_mels}), got {tuple(feats.shape)}.")
+            raise ValueError(
+                f"feats must have shape (B, T, n_mels={c.n_mels}), got {tuple(feats.shape)}."
+            )
         h = self.in_proj(self.in_norm(feats))                                  # (B, T, D)
         if mask is not None:
-            if mask.shape != feats.shape[:2]: raise ValueError(f"mask must have shape {tuple(feats.shape[:2])}, got {tuple(mask.shape)}.")
+            if mask.shape != feats.shape[:2]:
+                raise ValueError(
+                    f"mask must have shape {tuple(feats.shape[:2])}, got {tuple(mask.shape)}."
+                )
             h = torch.where(mask[..., None], self.mask_vec.to(h.dtype), h)
         h = h + sinusoids(h.shape[1], c.d_model, h.device)
         return self.out_norm(self.encoder(h))
@@ -179,7 +212,10 @@ class PromptEncoder(nn.Module):
     def features(self, wav, sr:int|None=None) -> Tensor:
         "Audio -> (B, T, n_mels) input frames (checks the sample rate)."
         c = self.config
-        if sr is not None and sr != c.sample_rate: raise ValueError(f"audio at {sr} Hz but the encoder expects {c.sample_rate} Hz; resample first.")
+        if sr is not None and sr != c.sample_rate:
+            raise ValueError(
+                f"audio at {sr} Hz but the encoder expects {c.sample_rate} Hz; resample first."
+            )
         return mel_frames(wav, c.sample_rate, c.n_mels, hop=c.hop).to(self.in_proj.weight.device)
 
     def embed(self, wav, # (S,), (B, S) or (B, 1, S) audio at `config.sample_rate`
@@ -187,18 +223,24 @@ class PromptEncoder(nn.Module):
         "The prompt: encoder output without a mask, mean-pooled over time."
         return self(self.features(wav, sr)).mean(1)
 
+# %% ../nbs/08_prompting.ipynb #71a83384
+def _check_masked_args(logits, codes, mask) -> None:
+    if logits.ndim != 4: raise ValueError(f"logits must have shape (B, T, K, N), got {tuple(logits.shape)}.")
+    B, T, K, N = logits.shape
+    if tuple(codes.shape) != (B, K, T):
+        raise ValueError(f"codes must have shape (B, K, T) = {(B, K, T)}, got {tuple(codes.shape)}.")
+    if tuple(mask.shape) != (B, T) or mask.dtype != torch.bool:
+        raise ValueError(f"mask must be a (B, T) = {(B, T)} bool tensor.")
+    if not mask.any(): raise ValueError("mask selects no frame; nothing to predict.")
+    if int(codes.min()) < 0 or int(codes.max()) >= N: raise ValueError(f"codes must lie in [0, {N}).")
+
 # %% ../nbs/08_prompting.ipynb #608869bd
 def masked_token_loss(logits:Tensor, # (B, T, K, N) from `PromptEncoder.logits`
                       codes:Tensor, # (B, K, T) the codec's tokens of the unmasked audio
                       mask:Tensor, # (B, T) bool, True at masked frames
                      ) -> dict: # {'loss': scalar, 'acc': scalar, 'ce': (K,)}
     "EnCodecMAE's objective: mean CE of every codebook's token, over masked frames only."
-    if logits.ndim != 4: raise ValueError(f"logits must have shape (B, T, K, N), got {tuple(logits.shape)}.")
-    B, T, K, N = logits.shape
-    if tuple(codes.shape) != (B, K, T): raise ValueError(f"codes must have shape (B, K, T) = {(B, K, T)}, got {tuple(codes.shape)}.")
-    if tuple(mask.shape) != (B, T) or mask.dtype != torch.bool: raise ValueError(f"mask must be a (B, T) = {(B, T)} bool tensor.")
-    if not mask.any(): raise ValueError("mask selects no frame; nothing to predict.")
-    if int(codes.min()) < 0 or int(codes.max()) >= N: raise ValueError(f"codes must lie in [0, {N}).")
+    _check_masked_args(logits, codes, mask)
     lg, tg = logits[mask], codes.transpose(1, 2)[mask]                      # (M, K, N), (M, K)
     ce = F.cross_entropy(lg.transpose(1, 2).float(), tg, reduction='none')  # (M, K)
     return dict(loss=ce.mean(), acc=(lg.argmax(-1) == tg).float().mean(), ce=ce.mean(0))
@@ -208,14 +250,22 @@ class PromptEncoderModule(L.LightningModule):
     "Lightning wrapper: span masking + `masked_token_loss`, AdamW with linear warmup."
     def __init__(self, config:PromptEncoderConfig|dict|None=None, lr:float=1e-3, weight_decay:float=0.01, warmup_steps:int=50):
         super().__init__()
-        cfg = PromptEncoderConfig(**config) if isinstance(config, dict) else (config or PromptEncoderConfig())
+        cfg = (
+            PromptEncoderConfig(**config)
+            if isinstance(config, dict)
+            else (config or PromptEncoderConfig())
+        )
         self.encoder = PromptEncoder(cfg)
-        self.save_hyperparameters(dict(config=asdict(cfg), lr=lr, weight_decay=weight_decay, warmup_steps=warmup_steps))
+        self.save_hyperparameters(
+            dict(config=asdict(cfg), lr=lr, weight_decay=weight_decay, warmup_steps=warmup_steps)
+        )
 
     def _loss(self, batch, mask=None) -> dict:
         feats, codes = (batch['feats'], batch['codes']) if isinstance(batch, dict) else batch
         c = self.encoder.config
-        if mask is None: mask = span_mask(feats.shape[0], feats.shape[1], c.mask_ratio, c.mask_span, device=feats.device)
+        if mask is None:
+            mask = span_mask(feats.shape[0], feats.shape[1], c.mask_ratio, c.mask_span,
+                             device=feats.device)
         return masked_token_loss(self.encoder.logits(self.encoder(feats, mask)), codes, mask)
 
     def training_step(self, batch, batch_idx):
@@ -230,7 +280,9 @@ class PromptEncoderModule(L.LightningModule):
     def configure_optimizers(self):
         h = self.hparams
         opt = torch.optim.AdamW(self.parameters(), lr=h.lr, weight_decay=h.weight_decay)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: min(1.0, (t + 1) / max(1, h.warmup_steps)))
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda t: min(1.0, (t + 1) / max(1, h.warmup_steps))
+        )
         return dict(optimizer=opt, lr_scheduler=dict(scheduler=sched, interval='step'))
 
 # %% ../nbs/08_prompting.ipynb #ace1add2
@@ -239,13 +291,19 @@ def _fit(module, train_ds, val_ds, batch_size, max_steps, log_dir, val_every, se
     from lightning.pytorch.loggers import CSVLogger
     from torch.utils.data import DataLoader
     L.seed_everything(seed, verbose=False)
-    trainer = L.Trainer(max_steps=max_steps, logger=CSVLogger(log_dir, name='', version=None), enable_checkpointing=False,
-                        val_check_interval=min(val_every, max_steps) if val_ds is not None else None, check_val_every_n_epoch=None,
-                        accelerator='auto', devices=1, enable_progress_bar=progress_bar, enable_model_summary=False,
-                        log_every_n_steps=max(1, min(50, max_steps // 20)), num_sanity_val_steps=0,
-                        limit_val_batches=0 if val_ds is None else None)
-    dl = DataLoader(train_ds, batch_size=batch_size, shuffle=True, drop_last=len(train_ds) >= batch_size)
-    trainer.fit(module, dl, DataLoader(val_ds, batch_size=batch_size) if val_ds is not None else None)
+    trainer = L.Trainer(
+        max_steps=max_steps, logger=CSVLogger(log_dir, name='', version=None),
+        enable_checkpointing=False,
+        val_check_interval=min(val_every, max_steps) if val_ds is not None else None,
+        check_val_every_n_epoch=None, accelerator='auto', devices=1,
+        enable_progress_bar=progress_bar, enable_model_summary=False,
+        log_every_n_steps=max(1, min(50, max_steps // 20)), num_sanity_val_steps=0,
+        limit_val_batches=0 if val_ds is None else None
+    )
+    dl = DataLoader(train_ds, batch_size=batch_size, shuffle=True,
+                    drop_last=len(train_ds) >= batch_size)
+    trainer.fit(module, dl,
+                DataLoader(val_ds, batch_size=batch_size) if val_ds is not None else None)
     return module.eval()
 
 def train_prompt_encoder(feats:Tensor, # (n, T, n_mels) input frames
@@ -257,15 +315,27 @@ def train_prompt_encoder(feats:Tensor, # (n, T, n_mels) input frames
                         ) -> PromptEncoderModule: # trained, eval mode
     "Train a `PromptEncoder` by masked token prediction."
     from torch.utils.data import TensorDataset
-    if feats.ndim != 3 or codes.ndim != 3 or feats.shape[0] != codes.shape[0] or feats.shape[1] != codes.shape[2]:
-        raise ValueError(f"need feats (n, T, n_mels) and codes (n, K, T) with the same n and T, got {tuple(feats.shape)} and {tuple(codes.shape)}.")
+    if (
+        feats.ndim != 3
+        or codes.ndim != 3
+        or feats.shape[0] != codes.shape[0]
+        or feats.shape[1] != codes.shape[2]
+    ):
+        raise ValueError(
+            "need feats (n, T, n_mels) and codes (n, K, T) with the same n and T, got"
+            f" {tuple(feats.shape)} and {tuple(codes.shape)}."
+        )
     cfg = config or PromptEncoderConfig(n_mels=feats.shape[2], n_q=codes.shape[1])
     if (cfg.n_mels, cfg.n_q) != (feats.shape[2], codes.shape[1]):
-        raise ValueError(f"config expects n_mels={cfg.n_mels}, n_q={cfg.n_q} but the data has {feats.shape[2]} mels and {codes.shape[1]} codebooks.")
+        raise ValueError(
+            f"config expects n_mels={cfg.n_mels}, n_q={cfg.n_q} but the data has {feats.shape[2]}"
+            f" mels and {codes.shape[1]} codebooks."
+        )
     module = PromptEncoderModule(cfg, lr=lr, warmup_steps=max(1, max_steps // 20))
     val_ds = TensorDataset(*val) if val is not None else None
     return _fit(module, TensorDataset(feats, codes.long()), val_ds, batch_size, max_steps,
-                Path(log_dir) if log_dir is not None else cache_dir('runs', 'prompt_encoder'), val_every, seed, progress_bar)
+                Path(log_dir) if log_dir is not None else cache_dir('runs', 'prompt_encoder'),
+                val_every, seed, progress_bar)
 
 # %% ../nbs/08_prompting.ipynb #43e39d5d
 def save_prompt_encoder(encoder, # a `PromptEncoder` (or a `PromptEncoderModule`)
@@ -273,9 +343,11 @@ def save_prompt_encoder(encoder, # a `PromptEncoder` (or a `PromptEncoderModule`
     "Write weights + config to `path` (.safetensors), atomically."
     from safetensors.torch import save_file
     if isinstance(encoder, PromptEncoderModule): encoder = encoder.encoder
-    if not isinstance(encoder, PromptEncoder): raise ValueError(f"expected a PromptEncoder, got {type(encoder).__name__}.")
+    if not isinstance(encoder, PromptEncoder):
+        raise ValueError(f"expected a PromptEncoder, got {type(encoder).__name__}.")
     path = Path(path)
-    if path.suffix != '.safetensors': raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
+    if path.suffix != '.safetensors':
+        raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
     sd = {k: v.detach().cpu().contiguous() for k, v in encoder.state_dict().items()}
     meta = dict(format='codectok.PromptEncoder', config=json.dumps(asdict(encoder.config)))
     return atomic_write(path, lambda tmp: save_file(sd, tmp, metadata=meta))
@@ -286,9 +358,15 @@ def load_prompt_encoder(path=None, # default: the bundled `weights_dir()/'prompt
     from safetensors import safe_open
     from safetensors.torch import load_file
     path = Path(path) if path is not None else weights_dir()/'prompt_encoder.safetensors'
-    if not path.is_file(): raise FileNotFoundError(f"no prompt encoder at {path}; train one with `train_prompt_encoder` (chapter 08).")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no prompt encoder at {path}; train one with `train_prompt_encoder` (chapter 08)."
+        )
     with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
-    if meta.get('format') != 'codectok.PromptEncoder': raise ValueError(f"{path} is not a PromptEncoder checkpoint (format={meta.get('format')!r}).")
+    if meta.get('format') != 'codectok.PromptEncoder':
+        raise ValueError(
+            f"{path} is not a PromptEncoder checkpoint (format={meta.get('format')!r})."
+        )
     enc = PromptEncoder(PromptEncoderConfig(**json.loads(meta['config'])))
     enc.load_state_dict(load_file(str(path)))
     return enc.to(device).eval()
@@ -298,9 +376,13 @@ def _eligible(n:int, exclude) -> Tensor:
     "(n, n) bool: j is a candidate neighbour of i (j != i, and not in i's `exclude` group)."
     ok = ~torch.eye(n, dtype=torch.bool)
     if exclude is not None:
-        if len(exclude) != n: raise ValueError(f"exclude has {len(exclude)} entries for {n} embeddings.")
+        if len(exclude) != n:
+            raise ValueError(f"exclude has {len(exclude)} entries for {n} embeddings.")
         g = np.asarray(exclude); ok &= torch.from_numpy(g[:, None] != g[None, :])
-    if not ok.any(1).all(): raise ValueError("some item has no eligible neighbour (every other item shares its exclude group).")
+    if not ok.any(1).all():
+        raise ValueError(
+            "some item has no eligible neighbour (every other item shares its exclude group)."
+        )
     return ok
 
 def nn_agreement(emb:Tensor, # (n, D) embeddings
@@ -308,7 +390,11 @@ def nn_agreement(emb:Tensor, # (n, D) embeddings
                  exclude=None, # optional n group ids: items of the same group are not eligible neighbours
                 ) -> float: # fraction of items whose nearest eligible item (cosine) has the same label
     "Leave-one-out 1-nearest-neighbour label agreement."
-    if emb.ndim != 2 or len(emb) != len(labels) or len(emb) < 2: raise ValueError(f"need (n, D) embeddings with n >= 2 matching {len(labels)} labels, got {tuple(emb.shape)}.")
+    if emb.ndim != 2 or len(emb) != len(labels) or len(emb) < 2:
+        raise ValueError(
+            f"need (n, D) embeddings with n >= 2 matching {len(labels)} labels, got"
+            f" {tuple(emb.shape)}."
+        )
     x = F.normalize(emb.float(), dim=1)
     sim = (x @ x.T).masked_fill(~_eligible(len(x), exclude), -math.inf)    # (n, n)
     nn_idx = sim.argmax(1).tolist()
@@ -324,11 +410,12 @@ def chance_agreement(labels, exclude=None) -> float:
 # %% ../nbs/08_prompting.ipynb #d211b14e
 def pca_2d(x:Tensor) -> Tensor:
     "(n, D) -> (n, 2) coordinates on the two principal axes (each axis's largest loading made positive)."
-    if x.ndim != 2 or x.shape[0] < 2: raise ValueError(f"need (n, D) with n >= 2, got {tuple(x.shape)}.")
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"need (n, D) with n >= 2, got {tuple(x.shape)}.")
     xc = x.float() - x.float().mean(0)
     _, _, Vh = torch.linalg.svd(xc, full_matrices=False)                       # Vh: (min(n, D), D)
     V = Vh[:2].T                                                               # (D, 2)
-    V = V * torch.sign(V.gather(0, V.abs().argmax(0, keepdim=True)))            # deterministic signs
+    V = V * torch.sign(V.gather(0, V.abs().argmax(0, keepdim=True)))  # deterministic signs
     return xc @ V
 
 def plot_embeddings(emb:Tensor, labels, title:str='', ax=None, annotate=None):

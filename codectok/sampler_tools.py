@@ -26,7 +26,8 @@ def plot_sampling_filters(logits:Tensor, # (V,) one codebook's logits
         t = st.get('temperature', 1.0)
         p = torch.softmax(filter_logits(logits[None] / t, st.get('top_k'), st.get('top_p'))[0], -1)
         kept = p > 0
-        ax.bar(torch.arange(len(p))[kept], p[kept], color='C0'); ax.bar(torch.arange(len(p))[~kept], 0.01, color='0.7')
+        ax.bar(torch.arange(len(p))[kept], p[kept], color='C0')
+        ax.bar(torch.arange(len(p))[~kept], 0.01, color='0.7')
         ax.set_title(', '.join(f"{k}={v}" for k, v in st.items()) or 'plain softmax', fontsize=8)
         ax.set_ylim(0, 1); ax.tick_params(labelsize=6)
     return axs
@@ -37,14 +38,20 @@ def _subplots(n:int, width:float=2.2, height:float=2.0):
     fig, axs = plt.subplots(1, n, figsize=(width * n, height), sharey=True)
     return fig, np.atleast_1d(axs)
 
+# %% ../nbs/09_sampling.ipynb #a4219225
+def _check_windows(codes, n) -> int:
+    if not torch.is_tensor(codes) or codes.ndim != 3:
+        raise ValueError(f"codes must have shape (B, K, T), got {getattr(codes, 'shape', type(codes).__name__)}.")
+    n = _positive_int('n', n)
+    if codes.shape[2] <= n: raise ValueError(f"need more than n={n} frames, got T={codes.shape[2]}.")
+    return n
+
 # %% ../nbs/09_sampling.ipynb #0de56783
 def repetition_rate(codes:Tensor, # (B, K, T) codes
                     n:int=4, # window length (frames)
                     codebook:int=0) -> Tensor: # (B,) fraction of windows seen before, in [0, 1]
-    "How much of a sequence repeats itself: the share of n-frame windows of one codebook that occurred earlier."
-    if not torch.is_tensor(codes) or codes.ndim != 3: raise ValueError(f"codes must have shape (B, K, T), got {getattr(codes, 'shape', type(codes).__name__)}.")
-    n = _positive_int('n', n)
-    if codes.shape[2] <= n: raise ValueError(f"need more than n={n} frames, got T={codes.shape[2]}.")
+    "How much a sequence repeats itself: the share of n-frame windows of one codebook seen earlier."
+    n = _check_windows(codes, n)
     out = []
     for row in codes[:, codebook].tolist():
         seen, rep = set(), 0
@@ -53,15 +60,21 @@ def repetition_rate(codes:Tensor, # (B, K, T) codes
         out.append(rep / (len(row) - n + 1))
     return torch.tensor(out)
 
+# %% ../nbs/09_sampling.ipynb #8ee3d5ab
+def _check_blend(a, b, n) -> None:
+    if not (torch.is_tensor(a) and torch.is_tensor(b)) or a.shape != b.shape or not a.is_floating_point():
+        raise ValueError(f"a and b must be float tensors of the same shape, got "
+                         f"{getattr(a, 'shape', type(a).__name__)} and {getattr(b, 'shape', type(b).__name__)}.")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be an int >= 2 (a and b included), got {n!r}.")
+
 # %% ../nbs/09_sampling.ipynb #55cfe758
 def interpolate_prompts(a:Tensor, # (cond_dim,) or (P, D) conditioning of sound A
                         b:Tensor, # the same shape, for sound B
                         n:int, # number of prompts, >= 2 (a and b included)
                        ) -> Tensor: # (n, *a.shape): a, ..., b
-    "Linear blends from `a` to `b`: `interpolate_prompts(tensor([0.]), tensor([1.]), 3)` -> `[[0.], [0.5], [1.]]`."
-    if not (torch.is_tensor(a) and torch.is_tensor(b)) or a.shape != b.shape or not a.is_floating_point():
-        raise ValueError(f"a and b must be float tensors of the same shape, got {getattr(a, 'shape', type(a).__name__)} and {getattr(b, 'shape', type(b).__name__)}.")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2: raise ValueError(f"n must be an int >= 2 (a and b included), got {n!r}.")
+    "Linear blends: `interpolate_prompts(tensor([0.]), tensor([1.]), 3)` -> `[[0.], [0.5], [1.]]`."
+    _check_blend(a, b, n)
     w = torch.linspace(0, 1, n, dtype=a.dtype, device=a.device).view(n, *[1] * a.ndim)
     return a[None] + w * (b - a)[None]
 
@@ -72,13 +85,15 @@ def interpolation_audio(model:CodecLM, codec, a:Tensor, b:Tensor, # conditioning
                         **kwargs, # for `generate`: temperature, top_k, seed, ...
                        ) -> np.ndarray: # (n · clip samples,) the clips one after the other
     "Generate one clip per blended prompt (one batch) and concatenate them."
-    wav, _ = generate_audio(model, codec, seconds=seconds, prefix=interpolate_prompts(a, b, n), **kwargs)
+    wav, _ = generate_audio(model, codec, seconds=seconds, prefix=interpolate_prompts(a, b, n),
+                            **kwargs)
     return wav.reshape(-1).cpu().numpy()
 
 # %% ../nbs/09_sampling.ipynb #51634b7b
 def morph_schedule(n_frames:int, window:int, hop:int) -> list:
     "Chunks (start, stop, weight) of a continuous morph: the first fills `window` frames at weight 0, then `hop` at a time up to 1."
-    n_frames, window, hop = (_positive_int(k, v) for k, v in dict(n_frames=n_frames, window=window, hop=hop).items())
+    n_frames, window, hop = (_positive_int(k, v) for k,
+                             v in dict(n_frames=n_frames, window=window, hop=hop).items())
     bounds = [0, min(window, n_frames)]
     while bounds[-1] < n_frames: bounds.append(min(bounds[-1] + hop, n_frames))
     n = len(bounds) - 1
@@ -94,14 +109,27 @@ def continuous_morph(model:CodecLM, a:Tensor, b:Tensor, # conditioning of sounds
                     ) -> Tensor: # (1, K, n_frames)
     "Keep generating while the prompt slides from `a` to `b`, re-priming the cache with the last `window` frames."
     from tqdm.auto import tqdm
-    if not (torch.is_tensor(a) and torch.is_tensor(b)) or a.shape != b.shape: raise ValueError("a and b must be tensors of the same shape.")
+    if not (torch.is_tensor(a) and torch.is_tensor(b)) or a.shape != b.shape:
+        raise ValueError("a and b must be tensors of the same shape.")
     codes = None
-    for i, (start, stop, w) in enumerate(tqdm(morph_schedule(n_frames, window, hop), disable=not progress, desc='morph', leave=False)):
+    for i, (start, stop, w) in enumerate(
+        tqdm(morph_schedule(n_frames, window, hop), disable=not progress, desc='morph', leave=False)
+    ):
         pre, sd = (a + w * (b - a))[None], (None if seed is None else seed + i)
-        if codes is None: codes = generate(model, stop, prefix=pre, seed=sd, progress=False, **kwargs); continue
-        ctx = codes[:, :, max(0, start - window):start]                     # the sliding buffer
-        new = generate(model, ctx.shape[2] + stop - start, prefix=pre, prompt_codes=ctx, seed=sd, progress=False, **kwargs)
-        codes = torch.cat([codes, new[:, :, ctx.shape[2]:]], 2)
+        if codes is None:
+            codes = generate(model, stop, prefix=pre, seed=sd, progress=False, **kwargs)
+            continue
+        ctx = codes[:, :, max(0, start - window) : start]  # the sliding buffer
+        new = generate(
+            model,
+            ctx.shape[2] + stop - start,
+            prefix=pre,
+            prompt_codes=ctx,
+            seed=sd,
+            progress=False,
+            **kwargs
+        )
+        codes = torch.cat([codes, new[:, :, ctx.shape[2] :]], 2)
     return codes
 
 # %% ../nbs/09_sampling.ipynb #7818cb41
@@ -114,13 +142,14 @@ def morph_widget(model:CodecLM, codec, a:Tensor, b:Tensor, # conditioning of sou
     slider = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description='A → B')
     button, out = widgets.Button(description='generate'), widgets.Output()
     def render(w:float) -> np.ndarray:
-        wav, _ = generate_audio(model, codec, seconds=seconds, prefix=(a + w * (b - a))[None], progress=False, **kwargs)
+        wav, _ = generate_audio(model, codec, seconds=seconds, prefix=(a + w * (b - a))[None],
+                                progress=False, **kwargs)
         return wav[0, 0].cpu().numpy()
     def on_click(_):
         with out: out.clear_output(); display(play(render(slider.value), codec.sample_rate))
     button.on_click(on_click)
     box = widgets.VBox([widgets.HBox([slider, button]), out])
-    box.render = render                                                       # the pure part, for tests and scripts
+    box.render = render  # the pure part, for tests and scripts
     return box
 
 # %% ../nbs/09_sampling.ipynb #ccd40f4e
@@ -133,19 +162,27 @@ def pitch_following(model:CodecLM, codec, notes=((0, 60), (24, 64), (40, 67), (5
     from codectok.data import render_note
     sr, cents = codec.sample_rate, []
     for program, pitch in notes:
-        note = torch.from_numpy(render_note(program, pitch, sr=sr, duration=seconds, hold=seconds * 0.75))
+        note = torch.from_numpy(
+            render_note(program, pitch, sr=sr, duration=seconds, hold=seconds * 0.75)
+        )
         prompt = note[: int(prompt_seconds * sr)]
-        pre = prefix_fn(note) if prefix_fn is not None else (model.null_prefix(1) if model.config.cond_dim is not None else None)
-        wav, _ = generate_audio(model, codec, seconds=seconds, prompt_wav=prompt, prefix=pre, temperature=temperature, seed=seed, progress=False)
+        pre = (
+            prefix_fn(note)
+            if prefix_fn is not None
+            else (model.null_prefix(1) if model.config.cond_dim is not None else None)
+        )
+        wav, _ = generate_audio(model, codec, seconds=seconds, prompt_wav=prompt, prefix=pre,
+                                temperature=temperature, seed=seed, progress=False)
         f0 = median_f0(wav[0, 0, len(prompt):], sr)
         cents.append(1200 * math.log2(f0 / midi_to_hz(pitch)) if f0 == f0 else float('nan'))
     ok = [abs(c) for c in cents if c == c]
-    return dict(cents=cents, mean_abs_cents=float(np.mean(ok)) if ok else float('nan'), voiced=len(ok) / len(cents))
+    return dict(cents=cents, mean_abs_cents=float(np.mean(ok)) if ok else float('nan'),
+                voiced=len(ok) / len(cents))
 
 # %% ../nbs/09_sampling.ipynb #24e69426
 _NOTE_NAMES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B']
 
-def _note_name(pitch:int) -> str: return f"{_NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"    # 60 -> 'C4'
+def _note_name(pitch:int) -> str: return f"{_NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"  # 60 -> 'C4'
 
 def default_prompts(conditioner=None, # a `LabelConditioner`: adds label pairs
                     sample_rate:int|None=None, # adds a rendered piano note to continue, at this rate
@@ -160,11 +197,17 @@ def default_prompts(conditioner=None, # a `LabelConditioner`: adds label pairs
     for p in pitches:
         if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 0 <= p <= 127:
             raise ValueError(f"pitches must be MIDI numbers in 0..127, got {p!r}.")
-    out = {f"{f} {_note_name(p)}": (p, f) for f in families for p in pitches} if conditioner is not None else {}
+    out = (
+        {f"{f} {_note_name(p)}": (p, f) for f in families for p in pitches}
+        if conditioner is not None
+        else {}
+    )
     if sample_rate is not None:
         from codectok.data import render_note
-        if not isinstance(prompt_seconds, (int, float)) or not prompt_seconds > 0: raise ValueError(f"prompt_seconds must be positive, got {prompt_seconds!r}.")
-        out['piano C4 (audio)'] = render_note(0, 60, sr=sample_rate, duration=prompt_seconds, hold=0.75 * prompt_seconds)
+        if not isinstance(prompt_seconds, (int, float)) or not prompt_seconds > 0:
+            raise ValueError(f"prompt_seconds must be positive, got {prompt_seconds!r}.")
+        out['piano C4 (audio)'] = render_note(0, 60, sr=sample_rate, duration=prompt_seconds,
+                                              hold=0.75 * prompt_seconds)
     return out | {'none': None}
 
 # %% ../nbs/09_sampling.ipynb #9d89535e
@@ -177,15 +220,26 @@ def _resolve_prompt(prompt, conditioner) -> dict:
         kw = _resolve_prompt(tuple(prompt['label']), conditioner) if 'label' in prompt else {}
         return kw | (_resolve_prompt(prompt['wav'], conditioner) if 'wav' in prompt else {})
     if isinstance(prompt, tuple):
-        if len(prompt) != 2: raise ValueError(f"a label prompt is a (pitch, family) pair such as (60, 'brass'), got {prompt!r}.")
-        if conditioner is None: raise ValueError("a label prompt needs a conditioner (the `LabelConditioner` trained with the LM).")
-        with torch.no_grad(): return dict(prefix=conditioner.prefix(*prompt))                    # (1, P, n_embd)
+        if len(prompt) != 2:
+            raise ValueError(
+                f"a label prompt is a (pitch, family) pair such as (60, 'brass'), got {prompt!r}."
+            )
+        if conditioner is None:
+            raise ValueError(
+                "a label prompt needs a conditioner (the `LabelConditioner` trained with the LM)."
+            )
+        with torch.no_grad(): return dict(prefix=conditioner.prefix(*prompt))  # (1, P, n_embd)
     if torch.is_tensor(prompt) or isinstance(prompt, np.ndarray):
         x = torch.as_tensor(prompt).float()
-        if x.ndim != 1 or len(x) == 0: raise ValueError(f"an audio prompt must be a 1-D (samples,) waveform, got shape {tuple(x.shape)}.")
-        return dict(prompt_wav=x[None, None])                                                      # (1, 1, S)
-    raise ValueError(f"a prompt must be None, a (pitch, family) pair, a (samples,) waveform or a dict with "
-                     f"'label'/'wav', got {type(prompt).__name__}.")
+        if x.ndim != 1 or len(x) == 0:
+            raise ValueError(
+                f"an audio prompt must be a 1-D (samples,) waveform, got shape {tuple(x.shape)}."
+            )
+        return dict(prompt_wav=x[None, None])  # (1, 1, S)
+    raise ValueError(
+        "a prompt must be None, a (pitch, family) pair, a (samples,) waveform or a dict with "
+        f"'label'/'wav', got {type(prompt).__name__}."
+    )
 
 def sampler_render(model:CodecLM, codec, # the LM and a codec whose n_q and codebook_size match it
                    prompt=None, # None, (pitch, family), (samples,) audio, or dict(label=..., wav=...)
@@ -199,11 +253,27 @@ def sampler_render(model:CodecLM, codec, # the LM and a codec whose n_q and code
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise ValueError(f"seed must be None or an int, got {seed!r}.")
     kw = _resolve_prompt(prompt, conditioner)
-    if 'prompt_wav' in kw and isinstance(seconds, (int, float)) and kw['prompt_wav'].shape[-1] >= seconds * codec.sample_rate:
-        raise ValueError(f"the audio prompt lasts {kw['prompt_wav'].shape[-1] / codec.sample_rate:.2f} s but seconds={seconds} "
-                         "counts it: ask for a longer clip.")
-    wav, codes = generate_audio(model, codec, seconds=seconds, temperature=temperature, top_k=top_k, top_p=top_p,
-                                seed=seed, progress=False, **kw, **kwargs)
+    if (
+        'prompt_wav' in kw
+        and isinstance(seconds, (int, float))
+        and kw['prompt_wav'].shape[-1] >= seconds * codec.sample_rate
+    ):
+        raise ValueError(
+            f"the audio prompt lasts {kw['prompt_wav'].shape[-1] / codec.sample_rate:.2f} s but"
+            f" seconds={seconds} counts it: ask for a longer clip."
+        )
+    wav, codes = generate_audio(
+        model,
+        codec,
+        seconds=seconds,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        seed=seed,
+        progress=False,
+        **kw,
+        **kwargs
+    )
     return wav[0, 0].cpu().numpy(), codes
 
 # %% ../nbs/09_sampling.ipynb #e8be0624
@@ -211,11 +281,14 @@ def plot_codes(codes:Tensor, # (B, K, T) or (K, T) codes
                ax=None, title:str='', item:int=0):
     "Heat-map of one item's codes: frames across, codebooks down."
     import matplotlib.pyplot as plt
-    if not torch.is_tensor(codes) or codes.ndim not in (2, 3): raise ValueError("codes must be a (B, K, T) or (K, T) tensor.")
+    if not torch.is_tensor(codes) or codes.ndim not in (2, 3):
+        raise ValueError("codes must be a (B, K, T) or (K, T) tensor.")
     c = (codes[item] if codes.ndim == 3 else codes).cpu().numpy()
     ax = ax or plt.gca()
     ax.imshow(c, aspect='auto', interpolation='nearest', cmap='viridis')
-    ax.set_xlabel('frame t', fontsize=8); ax.set_ylabel('codebook k', fontsize=8); ax.tick_params(labelsize=7)
+    ax.set_xlabel('frame t', fontsize=8)
+    ax.set_ylabel('codebook k', fontsize=8)
+    ax.tick_params(labelsize=7)
     ax.set_title(title or f'codes {c.shape[0]} x {c.shape[1]}', fontsize=9)
     return ax
 
@@ -230,32 +303,55 @@ def sampler_widget(model:CodecLM, codec, conditioner=None, # `LabelConditioner` 
     from IPython.display import display
     from codectok.core import play
     prompts = default_prompts(conditioner, codec.sample_rate) if prompts is None else dict(prompts)
-    if not prompts: raise ValueError("prompts must name at least one prompt (None for unconditioned).")
-    ctl = dict(prompt=widgets.Dropdown(options=list(prompts), description='prompt'),
-               temperature=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.05, description='temperature'),
-               top_k=widgets.IntSlider(value=0, min=0, max=model.config.codebook_size, description='top-k (0 off)'),
-               top_p=widgets.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description='top-p (1 off)'),
-               seed=widgets.IntText(value=0, description='seed'),
-               seconds=widgets.FloatSlider(value=seconds, min=0.1, max=max(max_seconds, seconds), step=0.1, description='seconds'))
+    if not prompts:
+        raise ValueError("prompts must name at least one prompt (None for unconditioned).")
+    ctl = dict(
+        prompt=widgets.Dropdown(options=list(prompts), description='prompt'),
+        temperature=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.05,
+                                        description='temperature'),
+        top_k=widgets.IntSlider(value=0, min=0, max=model.config.codebook_size,
+                                description='top-k (0 off)'),
+        top_p=widgets.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05,
+                                  description='top-p (1 off)'),
+        seed=widgets.IntText(value=0, description='seed'),
+        seconds=widgets.FloatSlider(value=seconds, min=0.1, max=max(max_seconds, seconds), step=0.1,
+                                    description='seconds'),
+    )
     button, out = widgets.Button(description='Generate', button_style='primary'), widgets.Output()
-    box = widgets.VBox([widgets.HBox([ctl['prompt'], ctl['seed'], button]),
-                        widgets.HBox([ctl['temperature'], ctl['top_k']]), widgets.HBox([ctl['top_p'], ctl['seconds']]), out])
+    box = widgets.VBox(
+        [widgets.HBox([ctl['prompt'], ctl['seed'], button]),
+         widgets.HBox([ctl['temperature'], ctl['top_k']]),
+         widgets.HBox([ctl['top_p'], ctl['seconds']]), out]
+    )
     def render(**values) -> tuple:
         "Current control values overridden by `values` -> (wav, codes)."
         bad = set(values) - set(ctl)
         if bad: raise ValueError(f"unknown control(s) {sorted(bad)}; the panel has {list(ctl)}.")
         v = {k: w.value for k, w in ctl.items()} | values
-        if v['prompt'] not in prompts: raise ValueError(f"unknown prompt {v['prompt']!r}; choose one of {list(prompts)}.")
-        box.last = sampler_render(model, codec, prompts[v['prompt']], conditioner, temperature=v['temperature'],
-                                  top_k=v['top_k'] or None, top_p=None if v['top_p'] == 1 else v['top_p'],
-                                  seed=v['seed'], seconds=v['seconds'], **kwargs)
+        if v['prompt'] not in prompts:
+            raise ValueError(f"unknown prompt {v['prompt']!r}; choose one of {list(prompts)}.")
+        box.last = sampler_render(
+            model,
+            codec,
+            prompts[v['prompt']],
+            conditioner,
+            temperature=v['temperature'],
+            top_k=v['top_k'] or None,
+            top_p=None if v['top_p'] == 1 else v['top_p'],
+            seed=v['seed'],
+            seconds=v['seconds'],
+            **kwargs
+        )
         return box.last
     def show(**values):
         "Player, a one-line summary and the codes picture for the current (or given) values."
         wav, codes = render(**values)
         v = {k: w.value for k, w in ctl.items()} | values
-        box.summary = (f"prompt {v['prompt']!r}, temperature {v['temperature']}, top-k {v['top_k'] or 'off'}, "
-                       f"top-p {'off' if v['top_p'] == 1 else v['top_p']}, seed {v['seed']}: {len(wav) / codec.sample_rate:.2f} s")
+        box.summary = (
+            f"prompt {v['prompt']!r}, temperature {v['temperature']}, top-k {v['top_k'] or 'off'},"
+            f" top-p {'off' if v['top_p'] == 1 else v['top_p']}, seed {v['seed']}:"
+            f" {len(wav) / codec.sample_rate:.2f} s"
+        )
         print(box.summary)
         display(play(wav, codec.sample_rate))
         fig, ax = plt.subplots(figsize=(6, 1.6)); plot_codes(codes, ax); plt.show()
@@ -267,5 +363,7 @@ def sampler_widget(model:CodecLM, codec, conditioner=None, # `LabelConditioner` 
             except ValueError as e: box.summary = f"error: {e}"; print(box.summary)
             finally: button.disabled = False
     button.on_click(on_click)
-    box.controls, box.button, box.output, box.render, box.show, box.last, box.summary = ctl, button, out, render, show, None, ""
+    box.controls, box.button, box.output, box.render, box.show, box.last, box.summary = (
+        ctl, button, out, render, show, None, ""
+    )
     return box

@@ -25,23 +25,33 @@ def check_sampling(temperature:float=1.0, # >= 0; 0 means greedy
                    vocab:int|None=None, # the number of tokens top-k chooses from (N real codes)
                   ) -> None:
     "Raise a `ValueError` that says what is wrong with a sampling setting."
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not math.isfinite(temperature):
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float))
+        or not math.isfinite(temperature)
+    ):
         raise ValueError(f"temperature must be a finite number, got {temperature!r}.")
-    if temperature < 0: raise ValueError(f"temperature must be >= 0 (0 means greedy decoding), got {temperature}.")
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0 (0 means greedy decoding), got {temperature}.")
     if top_k is not None:
         if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
             raise ValueError(f"top_k must be None or an int >= 1, got {top_k!r}.")
         if vocab is not None and top_k > vocab:
-            raise ValueError(f"top_k={top_k} exceeds the vocabulary of {vocab} codes per codebook; use 1..{vocab}.")
-    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1):
+            raise ValueError(
+                f"top_k={top_k} exceeds the vocabulary of {vocab} codes per codebook; use"
+                f" 1..{vocab}."
+            )
+    if top_p is not None and (
+        isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1
+    ):
         raise ValueError(f"top_p must be None or a number in (0, 1], got {top_p!r}.")
 
 # %% ../nbs/09_sampling.ipynb #b7a3589d
 def filter_logits(logits:Tensor, # (..., V) scores
                   top_k:int|None=None, # keep the k largest scores of each row
-                  top_p:float|None=None, # then keep the smallest set of top tokens whose probability reaches top_p
+                  top_p:float|None=None, # then the fewest top tokens whose mass reaches top_p
                  ) -> Tensor: # (..., V): the kept scores, -inf elsewhere
-    "Top-k then top-p filtering with transformers' warpers: `filter_logits(tensor([[1., 3, 2]]), top_k=2)` -> `[[-inf, 3, 2]]`."
+    "Top-k, then top-p: `filter_logits(tensor([[1., 3, 2]]), top_k=2)` -> `[[-inf, 3, 2]]`."
     check_sampling(1.0, top_k, top_p, logits.shape[-1])
     return _filter(logits, top_k, top_p)
 
@@ -58,7 +68,7 @@ def sample_logits(logits:Tensor, # (B, K, V) scores of one step
                   generator:torch.Generator|None=None, # for reproducible draws
                   uniform:Tensor|None=None, # (B, K, 1) U[0, 1) draws to use instead of drawing them
                  ) -> Tensor: # (B, K) token ids in [0, V)
-    "One token per (b, k): argmax at temperature 0, else inverse-CDF sampling from the tempered, filtered softmax."
+    "One token per (b, k): argmax at temperature 0, else an inverse-CDF draw."
     check_sampling(temperature, top_k, top_p, logits.shape[-1])
     return _draw(logits, temperature, top_k, top_p, generator, uniform)
 
@@ -68,8 +78,9 @@ def _draw(logits, temperature, top_k=None, top_p=None, generator=None, uniform=N
     x = logits.float() if temperature == 1 else logits.float() / temperature
     if top_k is not None or top_p is not None: x = _filter(x, top_k, top_p)
     cdf = torch.softmax(x, -1).cumsum_(-1)                                    # (B, K, V)
-    if uniform is None: uniform = torch.rand(*cdf.shape[:-1], 1, generator=generator, device=cdf.device)
-    u = uniform * cdf[..., -1:] * (1 - 1e-6)                # strictly below the total: a zero-probability tail is never hit
+    if uniform is None:
+        uniform = torch.rand(*cdf.shape[:-1], 1, generator=generator, device=cdf.device)
+    u = uniform * cdf[..., -1:] * (1 - 1e-6)   # strictly below the total: a zero tail is never hit
     return torch.searchsorted(cdf, u, right=True).squeeze(-1)
 
 # %% ../nbs/09_sampling.ipynb #8b81727a
@@ -78,15 +89,20 @@ class PreallocLayer(DynamicLayer):
     def __init__(self, max_len:int): super().__init__(); self.max_len, self.n = max_len, 0
     def lazy_initialization(self, k, v):
         super().lazy_initialization(k, v)
-        self.kbuf = k.new_empty(*k.shape[:2], self.max_len, k.shape[-1]); self.vbuf = torch.empty_like(self.kbuf)   # (B, H, L, hd)
+        self.kbuf = k.new_empty(*k.shape[:2], self.max_len, k.shape[-1])
+        self.vbuf = torch.empty_like(self.kbuf)  # (B, H, L, hd)
         self.keys, self.values, self.n = self.kbuf[..., :0, :], self.vbuf[..., :0, :], 0
     def update(self, k, v, *args, **kwargs):
         if not self.is_initialized: self.lazy_initialization(k, v)
         n, m = self.n, k.shape[-2]
-        if n + m > self.max_len: raise ValueError(f"the cache holds {self.max_len} positions; {n} used, {m} more requested.")
+        if n + m > self.max_len:
+            raise ValueError(
+                f"the cache holds {self.max_len} positions; {n} used, {m} more requested."
+            )
         self.kbuf[..., n:n + m, :] = k; self.vbuf[..., n:n + m, :] = v
         self.n = n + m
-        self.keys, self.values = self.kbuf[..., :self.n, :], self.vbuf[..., :self.n, :]   # views: no copy
+        # views: no copy
+        self.keys, self.values = self.kbuf[..., :self.n, :], self.vbuf[..., :self.n, :]
         return self.keys, self.values
     def get_seq_length(self) -> int: return self.n if self.is_initialized else 0
 
@@ -97,20 +113,29 @@ def prealloc_cache(model:CodecLM, max_len:int) -> Cache:
 # %% ../nbs/09_sampling.ipynb #8b0e2c4f
 def _fusable(model:CodecLM) -> bool:
     g = model.backbone.config
-    return not (getattr(g, 'scale_attn_by_inverse_layer_idx', False) or getattr(g, 'reorder_and_upcast_attn', False)
-                or not getattr(g, 'scale_attn_weights', True) or getattr(g, 'add_cross_attention', False))
+    return not (
+        getattr(g, 'scale_attn_by_inverse_layer_idx', False)
+        or getattr(g, 'reorder_and_upcast_attn', False)
+        or not getattr(g, 'scale_attn_weights', True)
+        or getattr(g, 'add_cross_attention', False)
+    )
 
 def _fused_weights(model:CodecLM) -> tuple:
     "The tensors `fused_step` reads, gathered once per `generate` call (attribute lookups cost more than the maths)."
     import torch.nn.functional as F
     bb = model.backbone
     tanh_gelu = getattr(bb.config, 'activation_function', None) in ('gelu_new', 'gelu_pytorch_tanh')
-    blocks = [(b.ln_1.weight, b.ln_1.bias, b.ln_1.eps, b.attn.c_attn.weight, b.attn.c_attn.bias, b.attn.c_proj.weight,
-               b.attn.c_proj.bias, b.ln_2.weight, b.ln_2.bias, b.ln_2.eps, b.mlp.c_fc.weight, b.mlp.c_fc.bias,
-               b.mlp.c_proj.weight, b.mlp.c_proj.bias, (lambda x: F.gelu(x, approximate='tanh')) if tanh_gelu else b.mlp.act)
-              for b in bb.h]
-    head_t = model.head.weight.t().contiguous()          # (D, K·V): a (B, D) @ (D, K·V) product streams the weights row by row
-    return blocks, bb.wpe.weight, (bb.ln_f.weight, bb.ln_f.bias, bb.ln_f.eps), head_t, model.head.bias
+    blocks = [
+        (b.ln_1.weight, b.ln_1.bias, b.ln_1.eps, b.attn.c_attn.weight, b.attn.c_attn.bias,
+         b.attn.c_proj.weight, b.attn.c_proj.bias, b.ln_2.weight, b.ln_2.bias, b.ln_2.eps,
+         b.mlp.c_fc.weight, b.mlp.c_fc.bias, b.mlp.c_proj.weight, b.mlp.c_proj.bias,
+         (lambda x: F.gelu(x, approximate='tanh')) if tanh_gelu else b.mlp.act)
+        for b in bb.h
+    ]
+    # (D, K·V): a (B, D) @ (D, K·V) product streams the weights row by row
+    head_t = model.head.weight.t().contiguous()
+    return (blocks, bb.wpe.weight, (bb.ln_f.weight, bb.ln_f.bias, bb.ln_f.eps), head_t,
+            model.head.bias)
 
 def fused_step(model:CodecLM, step_codes:Tensor, # (B, K, 1) ids of the step to feed
                cache:Cache, # a `prealloc_cache` already holding `pos` positions
@@ -124,20 +149,30 @@ def fused_step(model:CodecLM, step_codes:Tensor, # (B, K, 1) ids of the step to 
     blocks, wpe, (lnf_w, lnf_b, lnf_eps), head_w, head_b = weights or _fused_weights(model)
     B = step_codes.shape[0]
     offs = torch.arange(K, device=step_codes.device)[None, :, None] * V
-    h = F.embedding(step_codes + offs, model.emb.weight).sum(1).view(B, D) + wpe[pos]             # (B, D)
-    for (w1, b1, e1, wa, ba, wp, bp, w2, b2, e2, wf, bf, wm, bm, act), layer in zip(blocks, cache.layers):
-        q, k, v = torch.addmm(ba, torch.layer_norm(h, (D,), w1, b1, e1), wa).view(B, 3, H, 1, D // H).unbind(1)   # (B, H, 1, hd)
-        keys, values = layer.update(k, v)                                                         # (B, H, pos+1, hd)
+    h = F.embedding(step_codes + offs, model.emb.weight).sum(1).view(B, D) + wpe[pos]  # (B, D)
+    for (w1, b1, e1, wa, ba, wp, bp, w2, b2, e2, wf, bf, wm, bm, act), layer in zip(
+        blocks, cache.layers
+    ):
+        q, k, v = (
+            torch.addmm(ba, torch.layer_norm(h, (D,), w1, b1, e1), wa)
+            .view(B, 3, H, 1, D // H)
+            .unbind(1)
+        )  # (B, H, 1, hd)
+        keys, values = layer.update(k, v)  # (B, H, pos+1, hd)
         h = h + torch.addmm(bp, F.scaled_dot_product_attention(q, keys, values).view(B, D), wp)
         h = h + torch.addmm(bm, act(torch.addmm(bf, torch.layer_norm(h, (D,), w2, b2, e2), wf)), wm)
-    return torch.addmm(head_b, torch.layer_norm(h, (D,), lnf_w, lnf_b, lnf_eps), head_w).view(B, K, V)
+    return torch.addmm(head_b, torch.layer_norm(h, (D,), lnf_w, lnf_b, lnf_eps), head_w).view(
+        B, K, V
+    )
 
 # %% ../nbs/09_sampling.ipynb #429496b6
 def _check_model(model):
-    if not isinstance(model, CodecLM): raise ValueError(f"model must be a CodecLM, got {type(model).__name__}.")
+    if not isinstance(model, CodecLM):
+        raise ValueError(f"model must be a CodecLM, got {type(model).__name__}.")
 
 def _positive_int(name, v) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name} must be a positive int, got {v!r}.")
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        raise ValueError(f"{name} must be a positive int, got {v!r}.")
     return int(v)
 
 def _batch_of(x, name, B):
@@ -147,12 +182,27 @@ def _batch_of(x, name, B):
     raise ValueError(f"{name} has batch size {x.shape[0]}; expected 1 or batch_size={B}.")
 
 def _check_prompt(prompt_codes, K, N, n_frames):
-    if not torch.is_tensor(prompt_codes) or prompt_codes.dtype.is_floating_point or prompt_codes.dtype == torch.bool or prompt_codes.ndim != 3:
-        raise ValueError(f"prompt_codes must be an integer tensor of shape (B, K, T0), got {getattr(prompt_codes, 'shape', type(prompt_codes).__name__)}.")
-    if prompt_codes.shape[1] != K: raise ValueError(f"prompt_codes has K={prompt_codes.shape[1]} codebooks but the model expects K={K}.")
+    if (
+        not torch.is_tensor(prompt_codes)
+        or prompt_codes.dtype.is_floating_point
+        or prompt_codes.dtype == torch.bool
+        or prompt_codes.ndim != 3
+    ):
+        raise ValueError(
+            "prompt_codes must be an integer tensor of shape (B, K, T0), got"
+            f" {getattr(prompt_codes, 'shape', type(prompt_codes).__name__)}."
+        )
+    if prompt_codes.shape[1] != K:
+        raise ValueError(
+            f"prompt_codes has K={prompt_codes.shape[1]} codebooks but the model expects K={K}."
+        )
     if not 1 <= prompt_codes.shape[2] < n_frames:
-        raise ValueError(f"prompt_codes has {prompt_codes.shape[2]} frames; n_frames={n_frames} counts the prompt, so it must be in [1, n_frames).")
-    if int(prompt_codes.min()) < 0 or int(prompt_codes.max()) >= N: raise ValueError(f"prompt_codes must be raw codes in [0, {N}), without the special id.")
+        raise ValueError(
+            f"prompt_codes has {prompt_codes.shape[2]} frames; n_frames={n_frames} counts the"
+            " prompt, so it must be in [1, n_frames)."
+        )
+    if int(prompt_codes.min()) < 0 or int(prompt_codes.max()) >= N:
+        raise ValueError(f"prompt_codes must be raw codes in [0, {N}), without the special id.")
 
 # %% ../nbs/09_sampling.ipynb #75177a5b
 def _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_scale, prompt_codes):
@@ -162,29 +212,44 @@ def _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_s
     n_frames = _positive_int('n_frames', n_frames)
     check_sampling(temperature, top_k, top_p, N)
     if prefix is not None and (not torch.is_tensor(prefix) or prefix.ndim not in (2, 3)):
-        raise ValueError(f"prefix must be a (B, cond_dim) or (B, P, n_embd) float tensor, got {getattr(prefix, 'shape', type(prefix).__name__)}.")
+        raise ValueError(
+            "prefix must be a (B, cond_dim) or (B, P, n_embd) float tensor, got"
+            f" {getattr(prefix, 'shape', type(prefix).__name__)}."
+        )
     if prompt_codes is not None: _check_prompt(prompt_codes, K, N, n_frames)
     sizes = {x.shape[0] for x in (prefix, prompt_codes) if x is not None} - {1}
     if batch_size is None:
-        if len(sizes) > 1: raise ValueError(f"prefix and prompt_codes have different batch sizes {sorted(sizes)}.")
+        if len(sizes) > 1:
+            raise ValueError(f"prefix and prompt_codes have different batch sizes {sorted(sizes)}.")
         B = sizes.pop() if sizes else 1
     else: B = _positive_int('batch_size', batch_size)
-    pre = None if prefix is None else model.embed_prefix(_batch_of(prefix.to(dev), 'prefix', B), B)     # (B, P, D)
+    # (B, P, D)
+    pre = None if prefix is None else model.embed_prefix(_batch_of(prefix.to(dev), 'prefix', B), B)
     if cfg_scale is not None:
-        if isinstance(cfg_scale, bool) or not isinstance(cfg_scale, (int, float)) or not math.isfinite(cfg_scale):
+        if (
+            isinstance(cfg_scale, bool)
+            or not isinstance(cfg_scale, (int, float))
+            or not math.isfinite(cfg_scale)
+        ):
             raise ValueError(f"cfg_scale must be None or a finite number, got {cfg_scale!r}.")
-        if pre is None: raise ValueError("classifier-free guidance (cfg_scale) needs a prefix to guide with.")
-        if c.cond_dropout == 0: raise ValueError("cfg_scale needs a model trained with cond_dropout > 0: its null prefix was never trained.")
-        pre = torch.cat([pre, model.null_prefix(B, pre.shape[1]).to(pre.dtype)], 0)                   # (2B, P, D): cond, uncond
+        if pre is None:
+            raise ValueError("classifier-free guidance (cfg_scale) needs a prefix to guide with.")
+        if c.cond_dropout == 0:
+            raise ValueError(
+                "cfg_scale needs a model trained with cond_dropout > 0: its null prefix was never"
+                " trained."
+            )
+        # (2B, P, D): cond, uncond
+        pre = torch.cat([pre, model.null_prefix(B, pre.shape[1]).to(pre.dtype)], 0)
     pat = model.pattern(n_frames)
-    t_index, mask, _ = pat.tables(dev)                                      # (K, S): frame of each slot, True where a code sits
+    t_index, mask, _ = pat.tables(dev)  # (K, S): frame of each slot, True where a code sits
     forced = ~mask                                                          # the pattern's pads
     seq = torch.full((B, K, pat.S), N, dtype=torch.long, device=dev)
     if prompt_codes is not None:
         T0 = prompt_codes.shape[2]
         known = torch.full((B, K, n_frames), N, dtype=torch.long, device=dev)
         known[:, :, :T0] = _batch_of(prompt_codes.to(dev).long(), 'prompt_codes', B)
-        seq = pat.build(known, N)[0]                                        # the prompt in the pattern's layout
+        seq = pat.build(known, N)[0]  # the prompt in the pattern's layout
         forced = forced | (mask & (t_index < T0))                           # and its slots kept
     return B, pre, seq, forced, pat
 
@@ -192,10 +257,12 @@ def _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_s
 def _prime(model, pre, steps, max_len:int, pat:Pattern):
     "A fresh cache of `max_len` positions holding prefix + BOS + `steps` (B', K, L) -> (next logits (B', K, V), cache, length)."
     N, (B2, _, L) = model.config.codebook_size, steps.shape
-    fresh = pat.tables(steps.device)[1][:, :L]            # (K, L) where the first L steps of a sequence hold codes
-    local = steps.masked_fill(~fresh[None], N)            # a window starts like a fresh sequence (delay: codebook k empty before step k)
-    x = model.embed_codes(torch.cat([model.bos(B2), local], 2))                                       # (B', 1+L, D)
-    if pre is not None: x = torch.cat([pre.to(x.dtype), x], 1)                                       # (B', P+1+L, D)
+    # (K, L) where the first L steps of a sequence hold codes
+    fresh = pat.tables(steps.device)[1][:, :L]
+    # a window starts like a fresh sequence (delay: codebook k empty before step k)
+    local = steps.masked_fill(~fresh[None], N)
+    x = model.embed_codes(torch.cat([model.bos(B2), local], 2))  # (B', 1+L, D)
+    if pre is not None: x = torch.cat([pre.to(x.dtype), x], 1)  # (B', P+1+L, D)
     logits, cache = model._run(x, prealloc_cache(model, max_len), True)
     return logits[:, -1], cache, x.shape[1]
 
@@ -222,39 +289,56 @@ def generate(model:CodecLM, n_frames:int, # T: frames in the result, prompt incl
             ) -> Tensor: # (B, K, n_frames) codes in [0, N)
     "Sample codes autoregressively through a KV cache, one step per forward, obeying the model's codebook pattern."
     from tqdm.auto import tqdm
-    B, pre, seq, forced, pat = _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_scale, prompt_codes)
+    B, pre, seq, forced, pat = _setup(model, n_frames, prefix, batch_size, temperature, top_k,
+                                      top_p, cfg_scale, prompt_codes)
     c = model.config; K, N, S, dev = c.n_q, c.codebook_size, seq.shape[2], model.device
     P, rep = (0 if pre is None else pre.shape[1]), (1 if cfg_scale is None else 2)
-    room = c.n_positions - P - 1                                         # steps that fit after prefix + BOS
-    if room < 2: raise ValueError(f"n_positions={c.n_positions} leaves no room for steps after a prefix of {P} vectors.")
+    room = c.n_positions - P - 1  # steps that fit after prefix + BOS
+    if room < 2:
+        raise ValueError(
+            f"n_positions={c.n_positions} leaves no room for steps after a prefix of {P} vectors."
+        )
     window = room // 2 if window is None else _positive_int('window', window)
-    if window >= room: raise ValueError(f"window={window} must leave room for one more step: use 1..{room - 1}.")
+    if window >= room:
+        raise ValueError(f"window={window} must leave room for one more step: use 1..{room - 1}.")
     g = None if seed is None else torch.Generator(dev).manual_seed(int(seed))
     fuse = _fusable(model) if fuse is None else bool(fuse)
     fw = _fused_weights(model) if fuse else None
-    offs = (torch.arange(K, device=dev) * (N + 1))[None, :, None]        # (1, K, 1) row offsets of the K tables
+    # (1, K, 1) row offsets of the K tables
+    offs = (torch.arange(K, device=dev) * (N + 1))[None, :, None]
     real = ~forced                                                        # (K, S) slots to sample
-    any_real, all_real = real.any(0).tolist(), real.all(0).tolist()     # per step, as Python bools (no sync in the loop)
-    s0 = any_real.index(True)                                            # first step with anything to sample
+    # per step, as Python bools (no sync in the loop)
+    any_real, all_real = real.any(0).tolist(), real.all(0).tolist()
+    s0 = any_real.index(True)  # first step with anything to sample
     out = torch.full((B, S, K, N + 1), float('nan'), device=dev) if return_logits else None
     was_training = model.training; model.eval()
     try:
         with torch.inference_mode():
-            start = s0 - window if s0 > room else 0                      # a prompt longer than the cache: keep its end
-            logits, cache, length = _prime(model, pre, seq[:, :, start:s0].repeat(rep, 1, 1), min(c.n_positions, P + S - start), pat)
+            start = s0 - window if s0 > room else 0  # a prompt longer than the cache: keep its end
+            logits, cache, length = _prime(model, pre, seq[:, :, start:s0].repeat(rep, 1, 1),
+                                           min(c.n_positions, P + S - start), pat)
             for s in tqdm(range(s0, S), disable=not progress, desc='generate', leave=False):
-                lg = _guide(logits, B, cfg_scale)                                         # (B, K, N+1)
+                lg = _guide(logits, B, cfg_scale)  # (B, K, N+1)
                 if out is not None: out[:, s] = lg
                 if any_real[s]:
-                    tok = _draw(lg[..., :N], temperature, top_k, top_p, g)              # the special id is never drawn
-                    seq[:, :, s] = tok if all_real[s] else torch.where(real[:, s], tok, seq[:, :, s])   # forced slots keep their ids
+                    # the special id is never drawn
+                    tok = _draw(lg[..., :N], temperature, top_k, top_p, g)
+                    seq[:, :, s] = (
+                        tok if all_real[s] else torch.where(real[:, s], tok, seq[:, :, s])
+                    )  # forced slots keep their ids
                 if s == S - 1: break
-                step = seq[:, :, s:s + 1] if rep == 1 else seq[:, :, s:s + 1].repeat(2, 1, 1)   # (B', K, 1)
-                if length == c.n_positions:                                               # full: restart from a window
-                    logits, cache, length = _prime(model, pre, seq[:, :, s + 1 - window:s + 1].repeat(rep, 1, 1), c.n_positions, pat)
-                elif fuse: logits, length = fused_step(model, step, cache, length, fw), length + 1   # one step through the cache
+                # (B', K, 1)
+                step = seq[:, :, s:s + 1] if rep == 1 else seq[:, :, s:s + 1].repeat(2, 1, 1)
+                if length == c.n_positions:  # full: restart from a window
+                    logits, cache, length = _prime(
+                        model, pre, seq[:, :, s + 1 - window : s + 1].repeat(rep, 1, 1),
+                        c.n_positions, pat
+                    )
+                # one step through the cache
+                elif fuse: logits, length = fused_step(model, step, cache, length, fw), length + 1
                 else:
-                    h, cache = model._run(model.emb(step + offs).sum(1), cache, True)     # the same, via GPT2Model.forward
+                    # the same, via GPT2Model.forward
+                    h, cache = model._run(model.emb(step + offs).sum(1), cache, True)
                     logits, length = h[:, -1], length + 1
     finally: model.train(was_training)
     codes = pat.revert(seq)
@@ -264,7 +348,8 @@ def generate(model:CodecLM, n_frames:int, # T: frames in the result, prompt incl
 def generate_nocache(model:CodecLM, n_frames:int, prefix=None, batch_size=None, temperature:float=1.0, top_k=None,
                      top_p=None, cfg_scale=None, seed=None, prompt_codes=None, return_logits:bool=False):
     "Reference sampler for tests and benchmarks: a full forward over all steps so far at every step (no cache, no window)."
-    B, pre, seq, forced, pat = _setup(model, n_frames, prefix, batch_size, temperature, top_k, top_p, cfg_scale, prompt_codes)
+    B, pre, seq, forced, pat = _setup(model, n_frames, prefix, batch_size, temperature, top_k,
+                                      top_p, cfg_scale, prompt_codes)
     N, S = model.config.codebook_size, seq.shape[2]
     g = None if seed is None else torch.Generator(model.device).manual_seed(int(seed))
     real, rep = ~forced, (1 if cfg_scale is None else 2)
@@ -272,7 +357,8 @@ def generate_nocache(model:CodecLM, n_frames:int, prefix=None, batch_size=None, 
     out = torch.full((B, S, model.config.n_q, N + 1), float('nan')) if return_logits else None
     with torch.inference_mode():
         for s in range(s0, S):
-            lg = _guide(model(seq[:, :, :s + 1].repeat(rep, 1, 1), prefix=pre)[:, s], B, cfg_scale)   # sees steps < s only
+            # sees steps < s only
+            lg = _guide(model(seq[:, :, :s + 1].repeat(rep, 1, 1), prefix=pre)[:, s], B, cfg_scale)
             if out is not None: out[:, s] = lg
             if real[:, s].any():
                 tok = sample_logits(lg[..., :N], temperature, top_k, top_p, g)
@@ -291,11 +377,16 @@ def generate_audio(model:CodecLM, codec, # a codectok `Codec` whose n_q and code
     _check_model(model)
     c = model.config
     if codec.n_q != c.n_q or codec.codebook_size != c.codebook_size:
-        raise ValueError(f"the codec gives K={codec.n_q} codebooks of {codec.codebook_size} codes but the model expects "
-                         f"K={c.n_q} of {c.codebook_size}; use codec.set_n_q({c.n_q}) or a matching model.")
-    if (seconds is None) == (n_frames is None): raise ValueError("give exactly one of seconds and n_frames.")
+        raise ValueError(
+            f"the codec gives K={codec.n_q} codebooks of {codec.codebook_size} codes but the model"
+            f" expects K={c.n_q} of {c.codebook_size}; use codec.set_n_q({c.n_q}) or a matching"
+            " model."
+        )
+    if (seconds is None) == (n_frames is None):
+        raise ValueError("give exactly one of seconds and n_frames.")
     if seconds is not None:
-        if not isinstance(seconds, (int, float)) or not seconds > 0: raise ValueError(f"seconds must be positive, got {seconds!r}.")
+        if not isinstance(seconds, (int, float)) or not seconds > 0:
+            raise ValueError(f"seconds must be positive, got {seconds!r}.")
         n_frames = max(1, round(seconds * codec.frame_rate))
     prompt = None if prompt_wav is None else codec.encode(prompt_wav).to(model.device)
     codes = generate(model, n_frames, prompt_codes=prompt, **kwargs)

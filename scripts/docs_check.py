@@ -463,9 +463,15 @@ def course_notebooks(nb_dir:Path) -> list[Path]:
 def course_check(nb_dir:Path, src_dir:Path|None=None, max_line:int|None=None) -> dict:
     "Check every notebook of `nb_dir` (source or processed). Returns dict(notebooks={name: report}, failures, warnings)."
     res = dict(notebooks={}, failures=[], warnings=[])
-    for p in course_notebooks(nb_dir):
+    nbs = course_notebooks(nb_dir)
+    for p in nbs:
         r = course_check_nb(p, (Path(src_dir)/p.relative_to(nb_dir)) if src_dir else None, max_line)
         res['notebooks'][p.name] = r['report']; res['failures'] += r['failures']; res['warnings'] += r['warnings']
+    if nbs and is_processed(json.loads(nbs[0].read_text(encoding='utf-8'))):    # every source notebook processed?
+        src = Path(src_dir) if src_dir else Path(nb_dir).resolve().parent/'nbs'
+        for q in course_notebooks(src) if src.is_dir() else []:
+            if not (Path(nb_dir)/q.relative_to(src)).is_file():
+                res['failures'].append(f"{q.name}: no processed copy in {nb_dir} (did nbdev_proc_nbs fail on it?)")
     return res
 
 
@@ -521,7 +527,7 @@ def check_players(a, html_dir:Path) -> tuple[bool, dict]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('html_dir', nargs='?', help='folder of rendered HTML pages whose players are checked '
                     '(default _preview; with --course alone, players are not checked)')
     ap.add_argument('--no-browser', action='store_true', help='skip the headless Chromium part')

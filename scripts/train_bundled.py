@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 warnings.filterwarnings('ignore')
-from codectok.core import weights_dir, cache_dir, set_seed, atomic_write
+from codectok.core import weights_dir, cache_dir, set_seed, atomic_write, verify_cached, write_cached
 from codectok.codec import get_codec
 from codectok.data import render_nsynth_mini, NSynthDataset, PhraseDataset
 
@@ -53,7 +53,7 @@ def tokens(verbose:bool=True) -> dict:
     "{split: {'notes': (n, 8, 300) codes, 'labels': (n, 2) [pitch, family], 'phrases': list of (8, T_i)}} (cached)."
     from safetensors.torch import save_file, load_file
     path = cache_dir('tokens')/f'nsynth_mini_{codec_tag()}.safetensors'
-    if path.exists():
+    if verify_cached(path):                                # checked against its manifest (size + SHA-256)
         flat = load_file(str(path))
     else:
         t0, codec, root, flat = time.time(), get_codec('mini', n_q=8), render_nsynth_mini(verbose=False), {}
@@ -63,7 +63,7 @@ def tokens(verbose:bool=True) -> dict:
             flat[f'{s}/labels'] = torch.tensor([[notes[i]['pitch'], notes[i]['instrument_family']] for i in range(len(notes))])
             for j, c in enumerate(_encode_all(codec, [torch.as_tensor(p['wav']) for p in PhraseDataset(root, s)])):
                 flat[f'{s}/phrase/{j:04d}'] = c.contiguous()
-        atomic_write(path, lambda tmp: save_file({k: v.contiguous() for k, v in flat.items()}, tmp))
+        write_cached(path, lambda tmp: save_file({k: v.contiguous() for k, v in flat.items()}, tmp))
         if verbose: print(f"encoded NSynth-mini in {time.time() - t0:.0f} s -> {path}")
     out = {}
     for s in SPLITS:

@@ -293,3 +293,10 @@ def test_quarto_like_preview_applies_cell_options():
     assert [c['metadata'].get('tags') for c in cells] == [['remove_input'], ['remove_output'], [], []]
     assert cells[2]['outputs'][1]['data']['text/html'] == ql.CAPTION.format('A &lt;line&gt;.')
     assert len(cells[3]['outputs']) == 0 and nb['cells'][3]['source'].startswith('#| fig-cap')   # input left alone
+
+def test_processed_folder_missing_a_notebook_fails(tmp_path):
+    write_nb(tmp_path/'nbs', 'a.ipynb', md('Prose.')); write_nb(tmp_path/'nbs', 'b.ipynb', md('Prose.'))
+    write_nb(tmp_path/'_proc', 'a.ipynb', md(dc.NBDEV_WARNING), md('Prose.'))
+    assert dc.course_check(tmp_path/'_proc')['failures'] == [f"b.ipynb: no processed copy in {tmp_path/'_proc'} (did nbdev_proc_nbs fail on it?)"]
+    write_nb(tmp_path/'_proc', 'b.ipynb', md(dc.NBDEV_WARNING), md('Prose.'))
+    assert dc.course_check(tmp_path/'_proc')['failures'] == []
