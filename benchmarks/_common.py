@@ -77,7 +77,7 @@ def add_silence_gate_flag(ap:argparse.ArgumentParser) -> None:
 def gate_decoder_(codec, threshold_db) -> None:
     "Make `codec.decode` return `silence_gate(decoded, threshold_db)` from now on (nothing when threshold_db is None)."
     if threshold_db is None: return
-    from codectok.codec import silence_gate
+    from codectok.codec_metrics import silence_gate
     silence_gate(torch.zeros(8), threshold_db)                 # a bad threshold fails here, before any work
     decode = codec.decode
     codec.decode = lambda *args, **kw: silence_gate(decode(*args, **kw), threshold_db)

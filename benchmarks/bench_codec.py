@@ -20,7 +20,8 @@ RESULTS = Path(__file__).resolve().parent/'results'
 def build_codec(fuse: bool = True):
     "The mini codec as `get_codec('mini')` builds it (fused), or as trained (`fuse=False`)."
     import tempfile, torch
-    from codectok.codec import MiniCodec, EncodecCodec, load_mini_codec, save_mini_codec, harmonic_note
+    from codectok.codec import MiniCodec, EncodecCodec, load_mini_codec, save_mini_codec
+    from codectok.codec_metrics import harmonic_note
     from codectok.core import weights_dir
     if (weights_dir()/'mini_codec.safetensors').exists(): return EncodecCodec(load_mini_codec(fuse=fuse), n_q=8), 'trained'
     torch.manual_seed(0)
@@ -33,7 +34,7 @@ def build_codec(fuse: bool = True):
 def test_audio(seconds: float):
     "A melody of harmonic notes, tiled to `seconds` (cheap to make for 10 minutes)."
     import torch
-    from codectok.codec import harmonic_note
+    from codectok.codec_metrics import harmonic_note
     bar = torch.cat([harmonic_note(m, 0.5, seed=m) for m in (60, 64, 67, 72, 67, 64, 60, 55)])   # 4 s
     n = int(seconds * 24_000)
     return bar.repeat(n // len(bar) + 1)[:n][None, None]

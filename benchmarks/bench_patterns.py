@@ -40,7 +40,7 @@ def tokens(codec, n_notes:int, n_q:int, frames:int) -> dict:
 
 def continuation_measure(codec, valid, n_eval:int, temperature:float, seed:int):
     "A `measure` for `pattern_lab`: mel distance of continuations of the first third of `n_eval` held-out notes."
-    from codectok.codec import multiscale_mel_distance
+    from codectok.codec_metrics import multiscale_mel_distance
     from codectok.sampling import generate
     real = valid[:n_eval]
     T, p = real.shape[2], real.shape[2] // 3

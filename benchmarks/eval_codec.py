@@ -47,7 +47,8 @@ def main():
     if a.threads < 1: ap.error(f"--threads must be >= 1, got {a.threads}")
     import torch
     torch.set_num_threads(a.threads)
-    from codectok.codec import EncodecCodec, pitch_cents_error, silence_gate
+    from codectok.codec import EncodecCodec
+    from codectok.codec_metrics import pitch_cents_error, silence_gate
     from codectok.codec_eval import evaluate_codec
     from codectok.core import atomic_write
     codec = EncodecCodec(load_codec_weights(a.weights), n_q=8)

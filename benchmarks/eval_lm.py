@@ -41,7 +41,8 @@ import torch
 
 warnings.filterwarnings('ignore')
 from codectok.core import weights_dir, atomic_write
-from codectok.codec import get_codec, median_f0, midi_to_hz
+from codectok.codec import get_codec
+from codectok.codec_metrics import median_f0, midi_to_hz
 from codectok.data import render_nsynth_mini, NSynthDataset
 from codectok.gpt import load_codec_lm
 from codectok.conditioning import load_conditioner

@@ -28,12 +28,15 @@ def save_tokens(path, # destination `.npz`
     path = Path(path)
     if path.suffix != '.npz': raise ValueError(f"token files end in .npz, got {path.name!r}.")
     codes = codec.check_codes(codes)
-    if codec.codebook_size > 32768: raise ValueError("codebook sizes above 32768 do not fit the int16 token format.")
+    if codec.codebook_size > 32768:
+        raise ValueError("codebook sizes above 32768 do not fit the int16 token format.")
     meta = dict(format=TOKEN_FORMAT, codec=codec.name, sample_rate=int(codec.sample_rate),
                 frame_rate=float(codec.frame_rate), codebook_size=int(codec.codebook_size),
-                n_q=int(codes.shape[1]), n_samples=int(n_samples if n_samples is not None else codes.shape[-1] * codec.stride))
+                n_q=int(codes.shape[1]),
+                n_samples=int(n_samples if n_samples is not None else codes.shape[-1] * codec.stride))
     def write(tmp):
-        with open(tmp, 'wb') as f: np.savez_compressed(f, codes=codes.cpu().numpy().astype(np.int16), meta=json.dumps(meta))
+        with open(tmp, 'wb') as f:
+            np.savez_compressed(f, codes=codes.cpu().numpy().astype(np.int16), meta=json.dumps(meta))
     return atomic_write(path, write)
 
 # %% ../nbs/12_cli.ipynb #3dc270f2
@@ -50,27 +53,32 @@ def _check_meta(path, meta) -> dict:
             raise ValueError(f"{path}: the token metadata has {k}={v!r}; expected {'a name' if t is str else 'a positive number'}.")
     return meta
 
+# %% ../nbs/12_cli.ipynb #16451e6b
 def load_tokens(path) -> tuple[torch.Tensor, dict]:
     "Read a token file: `(codes (B, K, T) int64, meta dict)`; raises ValueError for anything that is not one."
     path = Path(path)
-    if path.is_dir(): raise IsADirectoryError(f"{path} is a directory, not a token file; give the path of a .npz file.")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, not a token file; give the path of a .npz file.")
     if not path.is_file(): raise FileNotFoundError(f"no token file at {path}.")
     try:
         with np.load(path, allow_pickle=False) as z: codes, meta = z['codes'], json.loads(str(z['meta']))
     except Exception as e:                    # not a zip, truncated, a key missing, pickled objects, bad JSON
-        why = 'it holds pickled Python objects, which are never loaded' if 'allow_pickle' in str(e) else f'{type(e).__name__}: {e}'
+        why = ('it holds pickled Python objects, which are never loaded' if 'allow_pickle' in str(e)
+               else f'{type(e).__name__}: {e}')
         raise ValueError(f"{path} is not a codectok token file (.npz with 'codes' and 'meta'): {why}.") from None
     meta = _check_meta(path, meta)
     if codes.dtype.kind not in 'iu':
-        raise ValueError(f"{path}: the codes are stored as {codes.dtype}, but token files hold integer codes (save_tokens writes "
-                         f"int16); non-integer codes are refused, even when every value is whole.")
-    if codes.ndim != 3 or codes.shape[1] != meta['n_q']: raise ValueError(f"{path}: codes of shape {codes.shape} do not match (B, n_q={meta['n_q']}, T).")
+        raise ValueError(f"{path}: the codes are stored as {codes.dtype}, but token files hold integer codes "
+                         f"(save_tokens writes int16); non-integer codes are refused, even when every value is whole.")
+    if codes.ndim != 3 or codes.shape[1] != meta['n_q']:
+        raise ValueError(f"{path}: codes of shape {codes.shape} do not match (B, n_q={meta['n_q']}, T).")
     if codes.size == 0: raise ValueError(f"{path}: the codes are empty (shape {codes.shape}).")
     lo, hi = int(codes.min()), int(codes.max())
     if lo < 0 or hi >= meta['codebook_size']:
         raise ValueError(f"{path}: code values must be in [0, {meta['codebook_size']}), got min {lo} and max {hi}.")
     return torch.from_numpy(codes.astype(np.int64)), meta
 
+# %% ../nbs/12_cli.ipynb #f92390a6
 def check_tokens_match(meta:dict, codec:Codec) -> None:
     "Refuse to decode tokens with a codec other than the one that made them."
     theirs = (meta['codec'], meta['sample_rate'], round(meta['frame_rate'], 6), meta['codebook_size'])
@@ -84,7 +92,7 @@ def check_tokens_match(meta:dict, codec:Codec) -> None:
 # %% ../nbs/12_cli.ipynb #b8ad6653
 def tokenize_file(inp, out, codec:Codec, chunk_seconds:float=30.0, progress:bool=False) -> dict:
     "Tokenize audio file `inp` with `codec` into token file `out`, a chunk at a time; returns the metadata written."
-    from codectok.data import AudioReader
+    from codectok.audio import AudioReader
     _chunk_frames(chunk_seconds, 0, codec.frame_rate)
     if Path(out).suffix != '.npz': raise ValueError(f"the output must be a .npz token file, got {Path(out).name!r}.")
     check_writable(out)
@@ -95,7 +103,7 @@ def tokenize_file(inp, out, codec:Codec, chunk_seconds:float=30.0, progress:bool
 
 def detokenize_file(inp, out, codec:Codec, chunk_seconds:float=30.0, progress:bool=False) -> Path:
     "Decode token file `inp` with `codec` (which must be the codec that made it) into audio file `out`, a chunk at a time."
-    from codectok.data import save_audio_blocks
+    from codectok.audio import save_audio_blocks
     _chunk_frames(chunk_seconds, 0, codec.frame_rate)
     codes, meta = load_tokens(inp)
     check_tokens_match(meta, codec)
@@ -148,8 +156,8 @@ def _check_tokens_path(p):
     if p is not None and Path(p).suffix != '.npz': raise ValueError(f"--tokens must name a .npz token file, got {Path(p).name!r}.")
 
 def _cmd_generate(a):
-    from codectok.demo import bundled_lm, lm_generate, _check_generate_args
-    from codectok.data import load_audio, save_audio
+    from codectok.bundled import bundled_lm, lm_generate, _check_generate_args
+    from codectok.audio import load_audio, save_audio
     _check_generate_args(a.seconds, a.batch, a.pitch, a.family, a.temperature, a.top_k, a.top_p)
     outs = _output_paths(a.output, a.batch); _check_tokens_path(a.tokens)
     for p in outs + ([Path(a.tokens)] if a.tokens else []): check_writable(p)
@@ -167,8 +175,8 @@ def _cmd_generate(a):
     print('wrote ' + ', '.join(map(str, outs + ([Path(a.tokens)] if a.tokens else []))))
 
 def _cmd_vamp(a):
-    from codectok.demo import bundled_maskgit, vamp_audio, _check_vamp_args
-    from codectok.data import load_audio, save_audio
+    from codectok.bundled import bundled_maskgit, vamp_audio, _check_vamp_args
+    from codectok.audio import load_audio, save_audio
     _check_vamp_args(a.periodic, a.width, a.compress, a.inpaint, a.beat)
     out = _output_paths(a.output)[0]; _check_tokens_path(a.tokens)
     for p in [out] + ([Path(a.tokens)] if a.tokens else []): check_writable(p)
@@ -258,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.set_defaults(func=_cmd_detokenize)
     return p
 
+# %% ../nbs/12_cli.ipynb #95464492
 class _Terminated(BaseException):
     "Raised in the main thread by SIGTERM, so that every `atomic_write` in flight removes its temporary file."
 
@@ -270,12 +279,13 @@ def _sigterm_raises():
     try: yield
     finally: signal.signal(signal.SIGTERM, old)
 
+# %% ../nbs/12_cli.ipynb #f53edc0c
 def main(argv:list[str]|None=None) -> int:
-    "Entry point of the `codectok` console script: exit 0, 2 for bad input (one line on stderr), 130/143 when interrupted."
+    "The `codectok` console script: exit 0, 2 for bad input (one line on stderr), 130/143 when interrupted."
     a = build_parser().parse_args(argv)
     with _sigterm_raises():
         try: _set_threads(a); a.func(a)
-        except (ValueError, OSError) as e:      # bad values, missing or unwritable files, downloads offline (OfflineError)
+        except (ValueError, OSError) as e:   # bad values, missing/unwritable files, offline downloads
             print(f"codectok {a.command}: error: {' '.join(str(e).split())}", file=sys.stderr); return 2
         except (KeyboardInterrupt, _Terminated) as e:
             stop = 'terminated' if isinstance(e, _Terminated) else 'interrupted'

@@ -20,47 +20,8 @@ from .core import use_pretrained, weights_dir, atomic_write, fetch_pretrained
 from .bitrates import CodecSpec, bitrate, n_q_for_bandwidth, _check_n_q
 
 # %% auto #0
-__all__ = ['CODECS', 'midi_to_hz', 'adsr', 'harmonic_note', 'Codec', 'pretrained_encodec', 'EncodecCodec', 'Snake',
-           'MiniCodecConfig', 'MiniCodec', 'save_mini_codec', 'load_mini_codec', 'PolyphaseConvTranspose1d',
-           'fuse_for_inference_', 'get_codec', 'log_mel', 'multiscale_mel_distance', 'si_sdr', 'median_f0',
-           'pitch_cents_error', 'silence_gate', 'codec_roundtrip', 'sine_response']
-
-# %% ../nbs/04_tokenization.ipynb #0e3e02a7
-def midi_to_hz(midi:float) -> float:
-    "Equal-tempered frequency of a MIDI pitch: `midi_to_hz(69)` -> 440.0."
-    import librosa
-    return float(librosa.midi_to_hz(midi))
-
-def adsr(n:int, sr:int, attack:float=0.02, decay:float=0.1, sustain:float=0.7, release:float=0.2) -> Tensor:
-    "An (n,) attack-decay-sustain-release envelope: 0 → 1 in `attack` s, → `sustain` in `decay` s, → 0 over the last `release` s."
-    t = torch.arange(n, dtype=torch.float64) / sr
-    rise = t / max(attack, 1e-9)                                                        # attack: 0 -> 1
-    fall = torch.clamp(1 - (1 - sustain) * (t - attack) / max(decay, 1e-9), min=sustain)  # decay: 1 -> sustain
-    env = torch.where(t < attack, rise, fall)
-    env = env * torch.clamp((n / sr - t) / max(release, 1e-9), max=1.0)                 # release: -> 0 at the end
-    return env.float()
-
-def harmonic_note(midi:float=60,          # MIDI pitch (69 = A4 = 440 Hz)
-                  seconds:float=1.0,      # duration
-                  sr:int=24_000,          # sample rate
-                  n_harmonics:int=8,      # partials before the Nyquist cut
-                  brightness:float=1.0,   # harmonic k has amplitude k**-brightness
-                  amp:float=0.5,          # peak amplitude of the result
-                  env:dict|None=None,     # `adsr` keyword arguments
-                  seed:int|None=None,     # random harmonic phases when given, else all sines start at 0
-                 ) -> Tensor:             # (S,) float32
-    "A synthetic note: a sum of harmonics times an ADSR envelope, e.g. `harmonic_note(69, 0.5)` is a 0.5 s A4."
-    if not (0 <= midi <= 127): raise ValueError(f"midi must be a pitch in 0..127, got {midi}.")
-    if seconds <= 0 or sr <= 0: raise ValueError(f"seconds and sr must be positive, got {seconds} and {sr}.")
-    n, f0 = int(round(seconds * sr)), midi_to_hz(midi)
-    ks = torch.arange(1, n_harmonics + 1, dtype=torch.float64)
-    ks = ks[ks * f0 < sr / 2]
-    g = torch.Generator().manual_seed(seed) if seed is not None else None
-    phase = torch.rand(len(ks), generator=g, dtype=torch.float64) * 2 * math.pi if g else torch.zeros(len(ks), dtype=torch.float64)
-    t = torch.arange(n, dtype=torch.float64)[:, None] / sr                       # (S, 1)
-    x = (torch.sin(2 * math.pi * f0 * ks * t + phase) * ks ** -brightness).sum(1)  # (S,)
-    x = x * adsr(n, sr, **(env or {})).double()
-    return (amp * x / x.abs().max().clamp_min(1e-12)).float()
+__all__ = ['CODECS', 'Codec', 'pretrained_encodec', 'EncodecCodec', 'Snake', 'MiniCodecConfig', 'MiniCodec', 'save_mini_codec',
+           'load_mini_codec', 'PolyphaseConvTranspose1d', 'fuse_for_inference_', 'get_codec']
 
 # %% ../nbs/04_tokenization.ipynb #3def1baa
 class Codec:
@@ -153,15 +114,17 @@ def pretrained_encodec() -> EncodecModel:
     "`EncodecModel.encodec_model_24khz()`, downloaded once into torch's hub cache; offline, an `OfflineError` saying what to do."
     return fetch_pretrained("the pretrained EnCodec 24 kHz codec ('encodec_24khz')", EncodecModel.encodec_model_24khz)
 
+# %% ../nbs/04_tokenization.ipynb #a6b9dcf9
 class EncodecCodec(Codec):
-    "The `Codec` interface over an `encodec.EncodecModel`: pretrained 24 kHz (default, downloads), random, or a `MiniCodec`."
+    "The `Codec` interface over an `encodec.EncodecModel`: pretrained 24 kHz (downloads), random, or a `MiniCodec`."
     def __init__(self, model:EncodecModel|None=None, # None: `EncodecModel.encodec_model_24khz()` (needs the internet)
                  n_q:int=8, name:str|None=None):
         if model is None: model = pretrained_encodec()
         if not isinstance(model, EncodecModel):
             raise ValueError(f"model must be an encodec.EncodecModel, got {type(model).__name__}.")
         if model.channels != 1 or model.segment is not None or model.normalize:
-            raise ValueError("only mono codecs without segmenting/normalisation (like encodec_model_24khz) are supported.")
+            raise ValueError("only mono codecs without segmenting/normalisation "
+                             "(like encodec_model_24khz) are supported.")
         self.model = model.eval()
         self.name = name or getattr(model, 'name', 'encodec')
         self.sample_rate, self.stride = model.sample_rate, int(np.prod(model.encoder.ratios))
@@ -452,105 +415,3 @@ def decode_long(self:Codec, codes, # (B, K, T) codes
                 length:int|None=None, progress:bool=False) -> Tensor:   # (B, 1, T * stride) or (B, 1, length)
     "`decode` in chunks, each decoded with `context_seconds` of codes before and after it (then dropped)."
     return torch.cat(list(self.decode_stream(codes, chunk_seconds, context_seconds, length, progress)), -1)
-
-# %% ../nbs/04_tokenization.ipynb #5c356772
-_MEL = {}
-def _mel_fb(sr:int, n_fft:int, n_mels:int, device) -> Tensor:
-    key = (sr, n_fft, n_mels, str(device))
-    if key not in _MEL:
-        import librosa
-        _MEL[key] = torch.from_numpy(librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)).float().to(device)
-    return _MEL[key]                                                              # (M, n_fft // 2 + 1)
-
-def _as_batch(x) -> Tensor:
-    x = x if torch.is_tensor(x) else torch.as_tensor(np.asarray(x, dtype=np.float32))
-    if x.ndim == 3:
-        if x.shape[1] != 1: raise ValueError(f"expected mono audio (B, 1, S), got {tuple(x.shape)}.")
-        x = x[:, 0]
-    if x.ndim == 1: x = x[None]
-    if x.ndim != 2 or x.shape[-1] == 0: raise ValueError(f"expected audio of shape (S,), (B, S) or (B, 1, S), got {tuple(x.shape)}.")
-    return x.float()
-
-def log_mel(x:Tensor, sr:int, n_fft:int=2048, n_mels:int=150, eps:float=1e-5) -> Tensor:
-    "log10 mel power spectrogram (B, n_mels, frames) of audio (B, S), hop n_fft // 4, Hann window."
-    X = torch.stft(x, n_fft, hop_length=n_fft // 4, window=torch.hann_window(n_fft, device=x.device),
-                   center=True, pad_mode='constant', return_complex=True)
-    return torch.log10((_mel_fb(sr, n_fft, n_mels, x.device) @ X.abs().pow(2)).clamp_min(eps))
-
-def multiscale_mel_distance(x, y, # reference and reconstruction: (S,), (B, S) or (B, 1, S), same shape
-                            sr:int, n_ffts=(2048, 512), n_mels=(150, 80),
-                            reduction:str='mean') -> Tensor: # scalar, or (B,) with reduction='none'
-    "Mean over scales of the L1 distance between log10-mel spectrograms (VampNet §4); differentiable."
-    x, y = _as_batch(x), _as_batch(y)
-    if x.shape != y.shape: raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
-    if len(n_ffts) != len(n_mels): raise ValueError("n_ffts and n_mels must have the same length.")
-    d = sum((log_mel(x, sr, f, m) - log_mel(y, sr, f, m)).abs().mean((1, 2)) for f, m in zip(n_ffts, n_mels)) / len(n_ffts)
-    return d.mean() if reduction == 'mean' else d
-
-# %% ../nbs/04_tokenization.ipynb #8a70225f
-def si_sdr(x, y, # reference and estimate: (S,), (B, S) or (B, 1, S)
-           eps:float=1e-12, reduction:str='mean') -> Tensor:  # dB; +inf-like (≈ 240 dB) when y == x
-    "Scale-invariant signal-to-distortion ratio of estimate `y` against reference `x`, in dB."
-    x, y = _as_batch(x).double(), _as_batch(y).double()
-    if x.shape != y.shape: raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
-    x, y = x - x.mean(-1, keepdim=True), y - y.mean(-1, keepdim=True)
-    if (x.pow(2).sum(-1) == 0).any(): raise ValueError("the reference x is silent (all samples equal): SI-SDR is undefined.")
-    target = (y * x).sum(-1, keepdim=True) / x.pow(2).sum(-1, keepdim=True) * x   # projection of y on x
-    r = 10 * torch.log10((target.pow(2).sum(-1) + eps) / ((y - target).pow(2).sum(-1) + eps))
-    return (r.mean() if reduction == 'mean' else r).float()
-
-# %% ../nbs/04_tokenization.ipynb #b8593634
-def median_f0(x, sr:int, fmin:float=50.0, fmax:float=2000.0) -> float:
-    "Median pYIN f0 (Hz) over the voiced frames of mono audio `x`; NaN if no frame is voiced."
-    import librosa
-    a = _as_batch(x)
-    if a.shape[0] != 1: raise ValueError(f"median_f0 takes one signal, got a batch of {a.shape[0]}.")
-    f0, voiced, _ = librosa.pyin(a[0].detach().cpu().numpy(), fmin=fmin, fmax=fmax, sr=sr, frame_length=2048)
-    f0 = f0[voiced & np.isfinite(f0)]
-    return float(np.median(f0)) if len(f0) else float('nan')
-
-def pitch_cents_error(x, y, # reference and reconstruction, mono
-                      sr:int, fmin:float=50.0, fmax:float=2000.0) -> float:
-    "Cents from the median f0 of `x` to that of `y` (pYIN, voiced frames): NaN if `x` is unvoiced, inf if only `y` is."
-    fx = median_f0(x, sr, fmin, fmax)
-    if math.isnan(fx): return float('nan')
-    fy = median_f0(y, sr, fmin, fmax)
-    return float('inf') if math.isnan(fy) else 1200 * math.log2(fy / fx)
-
-# %% ../nbs/04_tokenization.ipynb #a3f1c9d1
-def silence_gate(wav, # (B, 1, S) or (S,) decoded audio
-                 threshold_db:float=-70.0, # frames quieter than this (RMS, dBFS) are muted
-                 hop:int=320 # frame length in samples (the codec's 24 kHz / 75 Hz frame)
-                ) -> Tensor:
-    "A noise gate: mute the `hop`-sample frames of `wav` whose RMS is below `threshold_db`, fading over one frame."
-    if not (math.isfinite(threshold_db) and threshold_db < 0):
-        raise ValueError(f"threshold_db must be a finite level below 0 dBFS, got {threshold_db}.")
-    if hop < 1: raise ValueError(f"hop must be a positive number of samples, got {hop}.")
-    x = torch.as_tensor(wav)
-    a = _as_batch(x)[:, None]                                                 # (B, 1, S)
-    S = a.shape[-1]
-    n = -(-S // hop)                                                          # frames, the last one padded
-    fr = F.pad(a, (0, n * hop - S)).reshape(a.shape[0], 1, n, hop)
-    rms = fr.pow(2).mean(-1).sqrt()                                           # (B, 1, n)
-    open_ = (20 * torch.log10(rms.clamp_min(1e-12)) >= threshold_db).to(a.dtype)
-    gain = F.interpolate(open_, size=n * hop, mode='linear', align_corners=False)[..., :S]   # ramps between frame centres
-    return (a * gain).reshape(x.shape)
-
-# %% ../nbs/04_tokenization.ipynb #e71e502c
-def codec_roundtrip(codec:Codec):
-    "audio (B, 1, S) -> `codec.decode(codec.encode(audio))` trimmed to S: a `Codec` as an audio function."
-    return lambda x: codec.decode(codec.encode(x), length=x.shape[-1])
-
-def sine_response(fn,                   # audio (1, 1, S) -> audio (1, 1, S'), e.g. `codec_roundtrip(codec)`
-                  freqs=(110, 220, 440, 660, 880, 1200, 1600, 2400), # Hz
-                  sr:int=24_000, seconds:float=1.0, amp:float=0.2) -> dict:
-    "{frequency: output RMS / input RMS} for a pure sine of each frequency (1 = passed, 0 = removed)."
-    if not freqs or any(not 0 < f < sr / 2 for f in freqs):
-        raise ValueError(f"frequencies must lie strictly between 0 and Nyquist ({sr / 2:g} Hz), got {list(freqs)}.")
-    t = torch.arange(int(seconds * sr)) / sr
-    out = {}
-    with torch.no_grad():
-        for f in freqs:
-            x = amp * torch.sin(2 * math.pi * f * t)[None, None]
-            out[f] = (fn(x).std() / x.std()).item()
-    return out

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import Dataset
-from .codec import harmonic_note
+from .codec_metrics import harmonic_note
 
 # %% ../nbs/05_codec_training.ipynb #2e72476d
 class CropDataset(Dataset):

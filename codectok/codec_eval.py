@@ -13,7 +13,8 @@ import math
 import numpy as np
 import torch
 from torch import Tensor
-from .codec import Codec, EncodecCodec, harmonic_note, multiscale_mel_distance, si_sdr, pitch_cents_error
+from .codec import Codec, EncodecCodec
+from .codec_metrics import harmonic_note, multiscale_mel_distance, si_sdr, pitch_cents_error
 
 # %% ../nbs/05_codec_training.ipynb #fcf36802
 def _pitch_summary(cents:list, # per item: cents error, NaN if the original is unvoiced, inf if lost

@@ -15,8 +15,8 @@ from torch.utils.data import DataLoader
 import lightning as L
 from fastcore.basics import patch
 from .core import cache_dir, weights_dir, fast_mode, scaled, set_seed, usable_checkpoint
-from .codec import (MiniCodec, MiniCodecConfig, EncodecCodec, multiscale_mel_distance,
-                            save_mini_codec, load_mini_codec)
+from .codec import MiniCodec, MiniCodecConfig, EncodecCodec, save_mini_codec, load_mini_codec
+from .codec_metrics import multiscale_mel_distance
 from .codec_data import CropDataset, random_length_collate, training_waveforms
 from .codec_eval import evaluate_codec
 
@@ -78,7 +78,7 @@ def lr_factor(step:int, cfg:TrainConfig) -> float:
 # %% ../nbs/05_codec_training.ipynb #79b95739
 def _audio_pair(x:Tensor, y:Tensor) -> tuple:
     "x and y as (B, 1, S) batches, checked to have the same shape."
-    from codectok.codec import _as_batch
+    from codectok.codec_metrics import _as_batch
     x, y = _as_batch(x), _as_batch(y)
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and "
@@ -95,7 +95,7 @@ def mel_loss(x:Tensor, y:Tensor, # (B, 1, S) audio and reconstruction
              sr:int, n_ffts=(2048, 1024, 512, 256), n_mels=(150, 100, 80, 40),
              eps:float=1e-2) -> Tensor:
     "Training loss: L1 of log10(mel magnitude + eps) plus L1 of mel magnitudes, mean over scales."
-    from codectok.codec import _mel_fb
+    from codectok.codec_metrics import _mel_fb
     x, y = _audio_pair(x, y)
     total = 0.
     for f, m in zip(n_ffts, n_mels):

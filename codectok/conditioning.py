@@ -17,7 +17,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from .core import cache_dir, atomic_write
-from .data import NSYNTH_FAMILIES, SAMPLE_RATE, FRAME_SAMPLES
+from .data import NSYNTH_FAMILIES
+from .audio import SAMPLE_RATE, FRAME_SAMPLES
 from .gpt import CodecLM, CodecLMConfig
 from .codec_lm_train import CodecLMModule
 from .prompting import _check_wav, _fit

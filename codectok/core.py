@@ -29,14 +29,14 @@ def _env_flag(name:str, default:bool|None=None) -> bool|None:
 
 # %% ../nbs/00_core.ipynb #13672aae
 def fast_mode() -> bool:
-    "True when heavy work should shrink: `CODECTOK_FAST=1`, or running under `nbdev_test` (`IN_TEST`) unless `CODECTOK_FAST=0`."
+    "True when heavy work should shrink: `CODECTOK_FAST=1`, or under `nbdev_test` (`IN_TEST`) unless `CODECTOK_FAST=0`."
     flag = _env_flag('CODECTOK_FAST')
     if flag is not None: return flag
     return bool(_env_flag('IN_TEST', False))
 
 # %% ../nbs/00_core.ipynb #fbe8fbb7
 def use_pretrained() -> bool:
-    "True when `CODECTOK_PRETRAINED=1`: use the online pretrained models instead of the bundled ones."
+    "True when `CODECTOK_PRETRAINED=1`: use the online pretrained models, not the bundled ones."
     return bool(_env_flag('CODECTOK_PRETRAINED', False))
 
 # %% ../nbs/00_core.ipynb #a782096e
@@ -270,7 +270,7 @@ class AudioPlayer(Audio):
 
 # %% ../nbs/00_core.ipynb #f75d2feb
 def play(wav, sr:int, max_seconds:float=4.0, normalize:bool=True, title:str|None=None) -> AudioPlayer:
-    "An audio player for mono `wav` at `sr` Hz, cut to `max_seconds` so saved notebooks stay small, with an optional `title` above it."
+    "A player for mono `wav` at `sr` Hz, cut to `max_seconds` (saved notebooks stay small), with an optional `title`."
     if sr <= 0: raise ValueError(f"sample rate must be positive, got {sr}.")
     if max_seconds <= 0: raise ValueError(f"max_seconds must be positive, got {max_seconds}.")
     x = as_numpy_audio(wav)[: int(max_seconds * sr)]

@@ -15,199 +15,12 @@ import librosa
 from fastcore.basics import patch
 from .core import (cache_dir, fast_mode, scaled, use_pretrained, atomic_write, fetch_pretrained, cache_lock,
                            file_record, check_record, CacheWarning)
+from .audio import SAMPLE_RATE, FRAME_SAMPLES, check_audio, load_audio, save_audio
 
 # %% auto #0
-__all__ = ['SAMPLE_RATE', 'FRAME_SAMPLES', 'NSYNTH_FAMILIES', 'NSYNTH_SOURCES', 'SPLITS', 'PHRASE_KINDS', 'NSYNTH_URL',
-           'NSYNTH_FIX', 'check_audio', 'load_audio', 'save_audio', 'AudioReader', 'save_audio_blocks', 'rms_dbfs',
-           'peak_normalize', 'loudness_normalize', 'soundfont_path', 'gm_family', 'gm_source', 'gm_pitch_range',
-           'render_note', 'rms', 'pitch_error_cents', 'nsynth_mini_plan', 'make_phrase', 'render_phrase',
-           'render_nsynth_mini', 'NSynthDataset', 'PhraseDataset', 'download_nsynth']
-
-# %% ../nbs/03_audio_data.ipynb #9f3a6747
-SAMPLE_RATE = 24_000    # the codec's sample rate (Hz)
-FRAME_SAMPLES = 320     # samples per codec frame at 24 kHz (75 frames/s)
-
-# %% ../nbs/03_audio_data.ipynb #5d2f726a
-def check_audio(wav,                            # (T,), (1, T) or (1, 1, T) array or tensor
-                min_samples:int=FRAME_SAMPLES,  # shortest accepted length (default: one codec frame)
-                name:str='audio',               # what to call it in error messages
-               ) -> np.ndarray:                 # (T,) float32
-    "Validate mono audio and return it as a 1-D float32 numpy array, e.g. `check_audio(torch.zeros(1, 400)).shape == (400,)`."
-    x = wav.detach().float().cpu().numpy() if torch.is_tensor(wav) else np.asarray(wav, dtype=np.float32)
-    shape = tuple(x.shape)
-    while x.ndim > 1 and x.shape[0] == 1: x = x[0]
-    if x.ndim != 1: raise ValueError(f"{name} must be mono with shape (T,), (1, T) or (1, 1, T); got shape {shape}.")
-    if x.size < min_samples:
-        raise ValueError(f"{name} has {x.size} samples but at least {min_samples} are needed "
-                         f"(one codec frame is {FRAME_SAMPLES} samples at {SAMPLE_RATE} Hz).")
-    if not np.isfinite(x).all():
-        raise ValueError(f"{name} contains {int((~np.isfinite(x)).sum())} NaN or infinite samples; expected finite values.")
-    return x.astype(np.float32, copy=False)
-
-# %% ../nbs/03_audio_data.ipynb #a6bbe75d
-def _check_audio_path(path) -> Path:
-    "`path` as a Path if it names a file; a sentence that says what it is otherwise."
-    path = Path(path)
-    if path.is_dir(): raise IsADirectoryError(f"{path} is a directory, not an audio file; give the path of a file inside it.")
-    if not path.is_file(): raise FileNotFoundError(f"No audio file at {path}; check the path.")
-    return path
-
-def _read_any(path:Path):
-    "Read `path` as (C, T) float32 plus its rate, or raise ValueError if it is not audio."
-    try:
-        x, file_sr = sf.read(str(path), dtype='float32', always_2d=True)   # (T, C)
-        return x.T, int(file_sr)
-    except Exception as e_sf:
-        try:   # formats libsndfile cannot read go through librosa's audioread fallback
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore')
-                x, file_sr = librosa.load(str(path), sr=None, mono=False)
-            return np.atleast_2d(x).astype(np.float32), int(file_sr)
-        except Exception:
-            raise ValueError(f"{path} is not a readable audio file ({type(e_sf).__name__}: {e_sf}).") from None
-
-def load_audio(path,                             # any audio file libsndfile (or audioread) can read
-               sr:int|None=SAMPLE_RATE,          # target rate; None keeps the file's rate
-               mono:bool=True,                   # down-mix to (T,); False returns (C, T)
-               min_samples:int=FRAME_SAMPLES,    # shortest accepted length after resampling
-              ) -> np.ndarray:                   # float32, (T,) if mono else (C, T)
-    "Load `path` as a float32 numpy array at `sr` Hz: `load_audio('a.wav').shape == (T,)`."
-    path = _check_audio_path(path)
-    if sr is not None and sr <= 0: raise ValueError(f"sample rate must be a positive integer, got {sr}.")
-    x, file_sr = _read_any(path)                                       # (C, T)
-    if mono and x.shape[0] > 1:
-        warnings.warn(f"{path.name}: down-mixing {x.shape[0]} channels to mono by averaging.")
-        x = x.mean(0, keepdims=True)
-    if sr is not None and file_sr != sr:
-        n_out = (x.shape[-1] * sr + file_sr // 2) // file_sr               # round(T * sr / file_sr), exactly
-        x = librosa.util.fix_length(librosa.resample(x, orig_sr=file_sr, target_sr=sr, axis=-1), size=n_out, axis=-1).astype(np.float32)
-    if x.shape[-1] < min_samples:
-        raise ValueError(f"{path} has {x.shape[-1]} samples at {sr or file_sr} Hz but at least {min_samples} are needed "
-                         f"(one codec frame is {FRAME_SAMPLES} samples at {SAMPLE_RATE} Hz).")
-    if not np.isfinite(x).all(): raise ValueError(f"{path} contains NaN or infinite samples; expected finite audio.")
-    return x[0] if mono else x
-
-# %% ../nbs/03_audio_data.ipynb #27aa0353
-_FORMATS = {'.wav': 'WAV', '.flac': 'FLAC', '.ogg': 'OGG'}
-
-def _audio_target(path, sr, subtype):
-    "Check an output file name and rate: (path, libsndfile format, subtype; default 16-bit PCM for WAV/FLAC)."
-    path = Path(path)
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None: raise ValueError(f"cannot save {path.name}: use one of the suffixes {sorted(_FORMATS)}.")
-    if not isinstance(sr, (int, np.integer)) or sr <= 0: raise ValueError(f"sample rate must be a positive integer, got {sr!r}.")
-    return path, fmt, ('PCM_16' if subtype is None and fmt in ('WAV', 'FLAC') else subtype)
-
-def save_audio(path,                    # destination; the suffix picks the format (.wav, .flac, .ogg)
-               wav,                     # (T,) mono audio, numpy or torch, in [-1, 1]
-               sr:int,                  # sample rate (Hz)
-               subtype:str|None=None,   # libsndfile subtype; default 16-bit PCM for WAV/FLAC
-               min_samples:int=1,       # shortest accepted length
-              ) -> Path:
-    "Write mono `wav` to `path` atomically (temp file + `os.replace`); returns the path."
-    path, fmt, subtype = _audio_target(path, sr, subtype)
-    x = check_audio(wav, min_samples=min_samples)
-    if np.abs(x).max() > 1:
-        warnings.warn(f"{path.name}: peak {np.abs(x).max():.2f} exceeds 1.0; clipping to [-1, 1].")
-        x = np.clip(x, -1, 1)
-    return atomic_write(path, lambda tmp: sf.write(tmp, x, int(sr), subtype=subtype, format=fmt))
-
-# %% ../nbs/03_audio_data.ipynb #cd98b283
-class AudioReader:
-    "An audio file as mono float32 blocks at `sr` Hz, `block_seconds` at a time: `np.concatenate(list(AudioReader(p)))` ≈ `load_audio(p)`."
-    def __init__(self, path, # any file libsndfile reads streams; others are read whole by `load_audio`
-                 sr:int=SAMPLE_RATE, block_seconds:float=30.0,
-                 min_samples:int=FRAME_SAMPLES): # shortest accepted length, as in `load_audio`
-        self.path = _check_audio_path(path)
-        if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or sr <= 0: raise ValueError(f"sample rate must be a positive integer, got {sr!r}.")
-        if not block_seconds > 0: raise ValueError(f"block_seconds must be positive, got {block_seconds!r}.")
-        self.sr, self.block_seconds, self.min_samples, self._whole = int(sr), float(block_seconds), int(min_samples), None
-        try: info = sf.info(str(self.path)); self.file_sr, self.channels, frames = int(info.samplerate), int(info.channels), int(info.frames)
-        except Exception:                                  # not streamable (e.g. audioread formats): read it whole
-            self._whole = load_audio(self.path, sr=self.sr, min_samples=min_samples)
-            self.file_sr, self.channels, frames = self.sr, 1, len(self._whole)
-        self.n_samples = (frames * self.sr + self.file_sr // 2) // self.file_sr          # at `sr`; exact once read
-        self._check_length(self.n_samples)
-
-    def _check_length(self, n):
-        if n < self.min_samples:
-            raise ValueError(f"{self.path} has {n} samples at {self.sr} Hz but at least {self.min_samples} are needed "
-                             f"(one codec frame is {FRAME_SAMPLES} samples at {SAMPLE_RATE} Hz).")
-    def __len__(self) -> int: return self.n_samples
-
-# %% ../nbs/03_audio_data.ipynb #d20b7932
-@patch
-def __iter__(self:AudioReader):
-    "Yield (T_i,) float32 blocks; afterwards `n_samples` is the exact length read."
-    step = max(1, int(self.block_seconds * self.sr))
-    if self._whole is not None:
-        for i in range(0, len(self._whole), step): yield self._whole[i:i + step]
-        return
-    import soxr
-    rs = None if self.file_sr == self.sr else soxr.ResampleStream(self.file_sr, self.sr, 1, dtype='float32', quality='HQ')
-    n_in = n_out = 0
-    try:
-        with sf.SoundFile(str(self.path)) as f:
-            if self.channels > 1: warnings.warn(f"{self.path.name}: down-mixing {self.channels} channels to mono by averaging.")
-            for x in f.blocks(blocksize=max(1, int(self.block_seconds * self.file_sr)), dtype='float32', always_2d=True):
-                x = x.mean(1, dtype=np.float32) if x.shape[1] > 1 else x[:, 0]          # (T, C) -> (T,)
-                if not np.isfinite(x).all(): raise ValueError(f"{self.path} contains NaN or infinite samples; expected finite audio.")
-                n_in += len(x)
-                y = x if rs is None else rs.resample_chunk(x)
-                if len(y): n_out += len(y); yield y
-    except sf.LibsndfileError as e: raise ValueError(f"{self.path} could not be read to the end ({e}).") from None
-    n = (n_in * self.sr + self.file_sr // 2) // self.file_sr          # round(T * sr / file_sr), as `load_audio`
-    tail = np.zeros(0, np.float32) if rs is None else rs.resample_chunk(np.zeros(0, np.float32), last=True)
-    tail = np.pad(tail, (0, max(0, n - n_out - len(tail))))[:max(0, n - n_out)]
-    if len(tail): yield tail.astype(np.float32)
-    self.n_samples = n
-    self._check_length(n)
-
-# %% ../nbs/03_audio_data.ipynb #d3be3b22
-def save_audio_blocks(path, # destination; the suffix picks the format (.wav, .flac, .ogg)
-                      blocks, # iterable of (T_i,) mono blocks in [-1, 1] (numpy or torch), in order
-                      sr:int, subtype:str|None=None) -> Path:
-    "Write audio that arrives in blocks to `path` one block at a time, atomically (nothing is left if a block fails)."
-    path, fmt, subtype = _audio_target(path, sr, subtype)
-    def write(tmp):
-        n, peak = 0, 0.0
-        with sf.SoundFile(tmp, 'w', samplerate=int(sr), channels=1, subtype=subtype, format=fmt) as f:
-            for b in blocks:
-                x = check_audio(b, min_samples=0)
-                if not len(x): continue
-                peak = max(peak, float(np.abs(x).max())); f.write(np.clip(x, -1, 1)); n += len(x)
-        if n == 0: raise ValueError(f"no audio to write to {path.name}: every block was empty.")
-        if peak > 1: warnings.warn(f"{path.name}: peak {peak:.2f} exceeds 1.0; clipping to [-1, 1].")
-    return atomic_write(path, write)
-
-# %% ../nbs/03_audio_data.ipynb #23e031a1
-def rms_dbfs(wav) -> float:
-    "RMS level in dB relative to full scale (RMS 1.0); a full-scale sine is ≈ -3.01 dBFS, silence is -inf."
-    x = check_audio(wav, min_samples=1).astype(np.float64)
-    r = np.sqrt(np.mean(x ** 2))
-    return float(20 * np.log10(r)) if r > 0 else -math.inf
-
-def _like(x:np.ndarray, ref):
-    "Return `x` as a tensor when `ref` was one (same dtype/device), else as numpy."
-    return torch.from_numpy(x).to(ref.device, ref.dtype) if torch.is_tensor(ref) else x
-
-def peak_normalize(wav, peak:float=0.9):
-    "Scale so that max |x| == `peak` (same type as the input): `peak_normalize([0., .2, -.4], 0.8) -> [0, .4, -.8]`."
-    if not 0 < peak <= 1: raise ValueError(f"peak must be in (0, 1], got {peak}.")
-    x = check_audio(wav, min_samples=1)
-    m = np.abs(x).max()
-    if m < 1e-4: raise ValueError("cannot peak-normalise silent audio (all samples are zero).")
-    return _like((x * (peak / m)).astype(np.float32), wav)
-
-def loudness_normalize(wav, target_dbfs:float=-20.0):
-    "Scale so that `rms_dbfs(x) == target_dbfs` (same type as the input); warns if the result clips."
-    if target_dbfs > 0: raise ValueError(f"target_dbfs must be <= 0 dBFS, got {target_dbfs}.")
-    x = check_audio(wav, min_samples=1)
-    level = rms_dbfs(x)
-    if level == -math.inf: raise ValueError("cannot loudness-normalise silent audio (all samples are zero).")
-    y = (x * 10 ** ((target_dbfs - level) / 20)).astype(np.float32)
-    if np.abs(y).max() > 1: warnings.warn(f"loudness normalisation to {target_dbfs} dBFS gives peak {np.abs(y).max():.2f} > 1.")
-    return _like(y, wav)
+__all__ = ['NSYNTH_FAMILIES', 'NSYNTH_SOURCES', 'SPLITS', 'PHRASE_KINDS', 'NSYNTH_URL', 'NSYNTH_FIX', 'soundfont_path',
+           'gm_family', 'gm_source', 'gm_pitch_range', 'render_note', 'rms', 'pitch_error_cents', 'nsynth_mini_plan',
+           'make_phrase', 'render_phrase', 'render_nsynth_mini', 'NSynthDataset', 'PhraseDataset', 'download_nsynth']
 
 # %% ../nbs/03_audio_data.ipynb #34fb3b26
 def soundfont_path() -> Path:
@@ -343,13 +156,15 @@ def _instruments(programs):
     counts, out = {}, {}
     for p in programs:
         fam, src = gm_family(p), gm_source(p)
-        if fam is None: raise ValueError(f"GM program {p} has no NSynth family; choose programs from the families table.")
+        if fam is None:
+            raise ValueError(f"GM program {p} has no NSynth family; choose programs from the families table.")
         k = counts.get((fam, src), 0); counts[(fam, src)] = k + 1
         out[p] = dict(instrument=int(p), instrument_str=f'{fam}_{src}_{k:03d}', program=int(p),
                       instrument_family=NSYNTH_FAMILIES.index(fam), instrument_family_str=fam,
                       instrument_source=NSYNTH_SOURCES.index(src), instrument_source_str=src)
     return out
 
+# %% ../nbs/03_audio_data.ipynb #f9adc6bb
 def nsynth_mini_plan(seed:int=0,                      # picks pitch offsets and the split
                      programs=None,                   # GM programs; default every program with a family
                      pitch_step:int=3,                # semitones between rendered pitches
@@ -360,7 +175,8 @@ def nsynth_mini_plan(seed:int=0,                      # picks pitch offsets and 
     "The notes of NSynth-mini as NSynth-style metadata dicts, in a fixed order."
     programs = sorted(_GM_FAMILY) if programs is None else [int(p) for p in programs]
     if pitch_step < 1: raise ValueError(f"pitch_step must be >= 1, got {pitch_step}.")
-    if abs(sum(fractions) - 1) > 1e-6 or len(fractions) != 3: raise ValueError(f"fractions must be 3 numbers summing to 1, got {fractions}.")
+    if abs(sum(fractions) - 1) > 1e-6 or len(fractions) != 3:
+        raise ValueError(f"fractions must be 3 numbers summing to 1, got {fractions}.")
     for v in velocities: _check_note(0, 60, v)
     rng, insts, notes = np.random.default_rng(seed), _instruments(programs), []
     for p in programs:
@@ -368,8 +184,8 @@ def nsynth_mini_plan(seed:int=0,                      # picks pitch offsets and 
         for pitch in range(lo + int(rng.integers(pitch_step)), hi + 1, pitch_step):
             for v in velocities:
                 note_str = f"{insts[p]['instrument_str']}-{pitch:03d}-{v:03d}"
-                notes.append(dict(note=len(notes), note_str=note_str, pitch=pitch, velocity=int(v), sample_rate=sr,
-                                  **insts[p], qualities=[0] * 10, qualities_str=[],
+                notes.append(dict(note=len(notes), note_str=note_str, pitch=pitch, velocity=int(v),
+                                  sample_rate=sr, **insts[p], qualities=[0] * 10, qualities_str=[],
                                   split=_split_of(_hash01(seed, note_str), fractions)))
     return notes
 

@@ -4,24 +4,21 @@
 
 # %% ../nbs/11_demo.ipynb #ef6114d2
 from __future__ import annotations
-import base64, html, io, json, time
+import html, io, json, time
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .core import *
 from .bitrates import CODEC_PRESETS
-from .codec import get_codec, multiscale_mel_distance, pitch_cents_error
-from .gpt import CodecLM, CodecLMConfig, load_codec_lm
-from .conditioning import LabelConditioner, load_conditioner
-from .maskgit import MaskGIT, load_maskgit
-from .masks import mask_bitrate
-from .vamp import vamp_chain
+from .codec import get_codec
+from .codec_metrics import multiscale_mel_distance, pitch_cents_error
+from .gpt import CodecLMConfig
+from .bundled import bundled_lm, bundled_maskgit, lm_generate, vamp_audio
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['DEMO_NOTES', 'LM_FILE', 'MASKGIT_FILES', 'TRAIN_HINT', 'conditioner_path', 'bundled_lm', 'bundled_maskgit',
-           'save_debug_models', 'estimate_pitch', 'lm_generate', 'vamp_windows', 'vamp_mask', 'vamp_audio', 'run_demo']
+__all__ = ['DEMO_NOTES', 'run_demo']
 
 # %% ../nbs/11_demo.ipynb #8cf5524d
 DEMO_NOTES = [  # (GM program, MIDI pitch, label)
@@ -30,232 +27,11 @@ DEMO_NOTES = [  # (GM program, MIDI pitch, label)
     (56, 65, 'trumpet, F4'),
 ]
 
-# %% ../nbs/11_demo.ipynb #b0c77e44
-LM_FILE = 'lm.safetensors'      # `save_codec_lm`: K=8 codebooks of N=1024, label-prefix conditioned
-MASKGIT_FILES = ('maskgit_coarse', 'maskgit_c2f')   # `save_maskgit`: .safetensors + .json each
-TRAIN_HINT = ("train the bundled ones with `python scripts/train_bundled.py lm` and "
-              "`python scripts/train_bundled.py maskgit`, or save your own as in "
-              "nbs/08_prompting.ipynb (`train_conditioned_lm`, `save_codec_lm`, "
-              "`save_conditioner`) and nbs/10_vamping.ipynb (`fit_maskgit`, `save_maskgit`) and "
-              "pass their path "
-              "(`--lm`, `--maskgit-dir`)")
-
-def conditioner_path(lm_path) -> Path:
-    "The conditioner of LM `lm_path`: `lm.safetensors` -> `lm_conditioner.safetensors`."
-    p = Path(lm_path)
-    return p.with_name(p.stem + '_conditioner.safetensors')
-
-# %% ../nbs/11_demo.ipynb #7862c010
-def bundled_lm(path=None, # an LM file from `save_codec_lm`; default `weights_dir()/LM_FILE`
-               device='cpu') -> tuple: # (CodecLM, LabelConditioner), both in eval mode
-    "Load the language model and the label conditioner saved next to it."
-    path = Path(path) if path is not None else weights_dir()/LM_FILE
-    cpath = conditioner_path(path)
-    for p, what in ((path, 'language model'), (cpath, 'label conditioner for it')):
-        if not p.is_file(): raise FileNotFoundError(f"no {what} at {p}; {TRAIN_HINT}.")
-    lm, cond = load_codec_lm(path, device), load_conditioner(cpath, device)
-    if not isinstance(cond, LabelConditioner):
-        raise ValueError(f"{cpath} holds a {type(cond).__name__}; the demo and the CLI expect a "
-                         "LabelConditioner (pitch + family).")
-    if cond.n_embd != lm.config.n_embd:
-        raise ValueError(f"the conditioner's width {cond.n_embd} does not match the LM's "
-                         f"n_embd={lm.config.n_embd}; save the two from the same training run.")
-    return lm, cond
-
-# %% ../nbs/11_demo.ipynb #24204dce
-def bundled_maskgit(dir=None, # folder of maskgit_coarse.* and maskgit_c2f.*; default: weights_dir()
-                    device='cpu') -> tuple: # (coarse, c2f) MaskGIT models in eval mode
-    "Load the coarse and coarse-to-fine MaskGIT models that `vamp_chain` runs one after the other."
-    d = Path(dir) if dir is not None else weights_dir()
-    for name in MASKGIT_FILES:
-        for p in (d/f'{name}.safetensors', d/f'{name}.json'):
-            if not p.is_file(): raise FileNotFoundError(f"no MaskGIT file at {p}; {TRAIN_HINT}.")
-    coarse, c2f = (load_maskgit(d/f'{name}.safetensors', device) for name in MASKGIT_FILES)
-    if coarse.config.n_coarse != 0 or c2f.config.n_coarse != coarse.config.n_q:
-        raise ValueError(f"expected a coarse model (n_coarse=0) and a coarse-to-fine model with "
-                         f"n_coarse = the coarse model's n_q={coarse.config.n_q}, got "
-                         f"n_coarse={coarse.config.n_coarse} and {c2f.config.n_coarse}.")
-    return coarse, c2f
-
-# %% ../nbs/11_demo.ipynb #811f9e90
-def save_debug_models(folder, # where to write lm*.safetensors and maskgit_*.{safetensors,json}
-                      seed:int=0) -> Path:
-    "Tiny random models with the bundled names and shapes (K=8, N=1024; MaskGIT N_c=4): for tests."
-    from codectok.gpt import CodecLMConfig, save_codec_lm
-    from codectok.conditioning import save_conditioner
-    from codectok.maskgit import MaskGITConfig, save_maskgit
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(seed)
-    lm = CodecLM(CodecLMConfig(n_q=8, codebook_size=1024, n_embd=32, n_layer=1, n_head=2,
-                               n_positions=128, cond_dropout=0.1))
-    save_codec_lm(lm, folder/LM_FILE)
-    save_conditioner(LabelConditioner(32), conditioner_path(folder/LM_FILE))
-    save_maskgit(MaskGIT(MaskGITConfig.tiny(n_q=4, codebook_size=1024)),
-                 folder/'maskgit_coarse.safetensors')
-    save_maskgit(MaskGIT(MaskGITConfig.tiny(n_q=8, n_coarse=4, codebook_size=1024)),
-                 folder/'maskgit_c2f.safetensors')
-    return folder
-
-# %% ../nbs/11_demo.ipynb #22fad41c
-def estimate_pitch(wav, sr:int) -> int:
-    "MIDI pitch of the median pYIN f0 of mono `wav`: a 440 Hz tone -> 69."
-    from codectok.codec import median_f0
-    f0 = median_f0(torch.as_tensor(np.asarray(wav, dtype=np.float32)), sr)
-    if not np.isfinite(f0):
-        raise ValueError("could not estimate the prompt's pitch (pYIN found no voiced frame); "
-                         "give the pitch explicitly (--pitch).")
-    return int(np.clip(round(69 + 12 * np.log2(f0 / 440.0)), 0, 127))
-
-# %% ../nbs/11_demo.ipynb #24b8ff13
-def _check_generate_args(seconds, batch, pitch, family, temperature, top_k, top_p):
-    from codectok.conditioning import family_index
-    from codectok.sampling import check_sampling
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 600:
-        raise ValueError(f"seconds must be a number in (0, 600], got {seconds!r}.")
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ValueError(f"batch must be a positive integer, got {batch!r}.")
-    if pitch is not None and (isinstance(pitch, bool) or not isinstance(pitch, (int, np.integer))
-                              or not 0 <= pitch <= 127):
-        raise ValueError(f"pitch must be a MIDI number in 0..127, got {pitch!r}.")
-    if family is not None: family_index(family)
-    check_sampling(temperature, top_k, top_p, 1024)
-
-def _check_lm_codec(lm, codec) -> None:
-    c = lm.config
-    if c.codebook_size != codec.codebook_size or c.n_q > codec.max_n_q:
-        raise ValueError(f"the LM reads K={c.n_q} codebooks of {c.codebook_size} codes but the "
-                         f"codec {codec.name!r} has {codec.max_n_q} of {codec.codebook_size}; use "
-                         "the codec the LM was trained on.")
-
-# %% ../nbs/11_demo.ipynb #ee308820
-def lm_generate(lm:CodecLM, cond:LabelConditioner, codec, # models from `bundled_lm` and `get_codec`
-                seconds:float=4.0, # seconds of new audio (after the prompt, if any)
-                pitch:int|None=None, # MIDI label; None: the prompt's pitch (pYIN), or 60
-                family:str|None=None, # NSynth family label; None: 'keyboard'
-                prompt_wav=None, # (S,) audio at the codec's rate to continue
-                batch:int=1, temperature:float=0.7, top_k:int|None=None, top_p:float|None=None,
-                cfg_scale:float|None=None, seed:int|None=None, progress:bool=True) -> dict:
-    "Sample `batch` clips, label-conditioned, continuing `prompt_wav` if given."
-    from codectok.sampling import generate
-    _check_generate_args(seconds, batch, pitch, family, temperature, top_k, top_p)
-    _check_lm_codec(lm, codec)
-    codec.set_n_q(lm.config.n_q)
-    t0 = time.perf_counter()
-    prompt = None
-    if prompt_wav is not None:
-        prompt_wav = torch.as_tensor(np.asarray(prompt_wav, dtype=np.float32)).reshape(-1)
-        prompt = codec.encode_long(prompt_wav)                                 # (1, K, T0)
-        if pitch is None: pitch = estimate_pitch(prompt_wav.numpy(), codec.sample_rate)
-    pitch, family = 60 if pitch is None else int(pitch), family or 'keyboard'
-    T0 = 0 if prompt is None else prompt.shape[-1]
-    n_new = max(1, round(seconds * codec.frame_rate))
-    with torch.inference_mode(): prefix = cond.prefix(pitch, family)          # (1, 2, n_embd)
-    codes = generate(lm, T0 + n_new, prefix=prefix, batch_size=batch, temperature=temperature,
-                     top_k=top_k, top_p=top_p, cfg_scale=cfg_scale, seed=seed, progress=progress,
-                     prompt_codes=prompt)                                      # (B, K, T0 + n_new)
-    wav = codec.decode_long(codes, progress=progress)[:, 0].clamp(-1, 1)  # (B, S), chunk by chunk
-    wall, new_s = time.perf_counter() - t0, n_new / codec.frame_rate
-    return dict(wav=wav, codes=codes, prompt_frames=T0, pitch=pitch, family=family, seconds=new_s,
-                wall_s=wall, real_time_factor=wall / (new_s * batch))
-
-# %% ../nbs/11_demo.ipynb #de61eb6d
-def _window_overlap(overlap, W:int) -> int:
-    "The checked overlap in frames (default a quarter of the window W)."
-    ov = W // 4 if overlap is None else overlap
-    if isinstance(ov, bool) or not isinstance(ov, (int, np.integer)) or not 0 <= ov < W:
-        raise ValueError(f"overlap must be an integer in [0, {W - 1}] (frames shared by "
-                         f"consecutive windows of {W}), got {overlap!r}.")
-    return ov
-
-# %% ../nbs/11_demo.ipynb #ea636a93
-def vamp_windows(coarse:MaskGIT, c2f:MaskGIT,
-                 codes:Tensor, # (B, K, T) codes, any T
-                 mask:Tensor, # (B, K, T) bool, True = generate
-                 steps:int=24, seed:int|None=None, progress:bool=True,
-                 overlap:int|None=None, # frames shared with the previous window; default W // 4
-                 **kw) -> Tensor: # (B, K, T)
-    "`vamp_chain` over windows of the models' `max_len` frames, each continuing the previous one."
-    W, T = min(coarse.config.max_len, c2f.config.max_len), codes.shape[-1]
-    ov = _window_overlap(overlap, W)
-    starts = [0]
-    while starts[-1] + W < T: starts.append(starts[-1] + W - ov)
-    out = codes.clone()
-    bar = tqdm(starts, desc='vamp windows', disable=not progress or len(starts) == 1, leave=False)
-    for i, s in enumerate(bar):
-        m = mask[..., s:s + W].clone()
-        if i: m[..., :ov] = False             # just generated by the previous window: context, kept
-        out[..., s:s + W] = vamp_chain(coarse, c2f, out[..., s:s + W], m, steps=steps,
-                                       progress=progress and len(starts) == 1,
-                                       seed=None if seed is None else seed + 2 * i, **kw)
-    return out
-
-# %% ../nbs/11_demo.ipynb #72f4a824
-def _check_vamp_args(periodic, width, compress, inpaint, beat, n_q:int=8):
-    def _int(name, v, lo, hi, what):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))
-                              or not lo <= v <= hi):
-            raise ValueError(f"{name} must be an integer in [{lo}, {hi}] ({what}), got {v!r}.")
-    _int('periodic', periodic, 1, 10**6, 'keep every P-th frame')
-    _int('width', width, 0, periodic or 10**6, 'frames kept per period, at most the period')
-    _int('compress', compress, 0, n_q, f'codebooks kept at every frame, the codec has {n_q}')
-    if inpaint is not None and (isinstance(inpaint, bool) or not isinstance(inpaint, (int, float))
-                                or not inpaint >= 0):
-        raise ValueError(f"inpaint must be seconds >= 0 kept at each end, got {inpaint!r}.")
-    if periodic is None and compress is None and inpaint is None and not beat:
-        raise ValueError("give at least one prompt recipe (periodic, compress, inpaint or beat); "
-                         "without one every token would be regenerated and nothing of the input "
-                         "would remain.")
-
-# %% ../nbs/11_demo.ipynb #c371468e
-def vamp_mask(codes:Tensor, # (B, K, T) codes of the input
-              frame_rate:float, periodic:int|None=None, width:int=1, compress:int|None=None,
-              inpaint:float|None=None, # seconds kept at the start and at the end
-              beat:bool=False, wav=None, sr:int|None=None, # `beat` needs the audio
-             ) -> Tensor: # (B, K, T) bool, True = generate
-    "The `mask_and` of the recipes given (chapter 10's `design_mask`, plus beats)."
-    from codectok.masks import design_mask, beat_mask, mask_and
-    _check_vamp_args(periodic, width, compress, inpaint, beat, codes.shape[1])
-    m = design_mask(codes.shape, frame_rate, period=int(periodic or 0), width=int(width),
-                    n_kept=int(compress or 0), prefix_s=inpaint or 0., suffix_s=inpaint or 0.)
-    return mask_and(m, beat_mask(codes.shape, wav, sr, frame_rate)) if beat else m
-
-# %% ../nbs/11_demo.ipynb #72865550
-def _check_vamp_audio_args(c2f, codec, steps, temperature, recipes:dict) -> None:
-    if c2f.config.n_q > codec.max_n_q or c2f.config.codebook_size != codec.codebook_size:
-        raise ValueError(f"the MaskGIT models read {c2f.config.n_q} codebooks of "
-                         f"{c2f.config.codebook_size} codes but the codec {codec.name!r} has "
-                         f"{codec.max_n_q} of {codec.codebook_size}.")
-    _check_vamp_args(recipes.get('periodic'), recipes.get('width', 1), recipes.get('compress'),
-                     recipes.get('inpaint'), recipes.get('beat', False), c2f.config.n_q)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}.")
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive for vamping, got {temperature!r}.")
-
-# %% ../nbs/11_demo.ipynb #c9819ba1
-def vamp_audio(coarse:MaskGIT, c2f:MaskGIT, codec, # models from `bundled_maskgit` and `get_codec`
-               wav, # (S,) audio at the codec's rate
-               steps:int=24, temperature:float=1.0, seed:int|None=None, progress:bool=True,
-               **recipes) -> dict: # periodic, width, compress, inpaint, beat: see `vamp_mask`
-    "Tokenize `wav`, mask it, vamp it, decode: audio, codes, vamped codes, mask, bitrate, timings."
-    _check_vamp_audio_args(c2f, codec, steps, temperature, recipes)
-    wav = torch.as_tensor(np.asarray(wav, dtype=np.float32)).reshape(-1)
-    t0 = time.perf_counter()
-    codes = codec.set_n_q(c2f.config.n_q).encode_long(wav)                    # (1, K, T)
-    mask = vamp_mask(codes, codec.frame_rate, wav=wav.numpy(), sr=codec.sample_rate, **recipes)
-    out = vamp_windows(coarse, c2f, codes, mask, steps=steps, temperature=temperature, seed=seed,
-                       progress=progress)
-    y = codec.decode_long(out, length=len(wav), progress=progress)[0, 0].clamp(-1, 1)
-    wall, secs = time.perf_counter() - t0, len(wav) / codec.sample_rate
-    bps = float(mask_bitrate(mask, codec.frame_rate, codec.codebook_size)[0])
-    return dict(wav=y, codes=codes, vamped=out, mask=mask, seconds=secs, wall_s=wall,
-                real_time_factor=wall / secs, prompt_bitrate_bps=bps)
-
 # %% ../nbs/11_demo.ipynb #e08cfd69
 def _spectrogram_png(rows:list, sr:int) -> bytes:
     "A grid of log-mel spectrograms as PNG: a row per sound, its clips across (of any lengths)."
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-    from codectok.codec import log_mel
+    from codectok.codec_metrics import log_mel
     n_cols = max(len(clips) for _, clips in rows)
     fig, axs = plt.subplots(len(rows), n_cols, figsize=(3 * n_cols, 2.2 * len(rows)), squeeze=False)
     for ax in axs.flat: ax.axis('off')
@@ -271,7 +47,7 @@ def _spectrogram_png(rows:list, sr:int) -> bytes:
 def _write_bytes(path:Path, data:bytes): atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 def _save_clip(out:Path, fn:str, x, sr:int) -> str:
-    from codectok.data import save_audio
+    from codectok.audio import save_audio
     save_audio(out/fn, np.clip(as_numpy_audio(x), -1, 1), sr); return fn
 
 # %% ../nbs/11_demo.ipynb #2be5c48c

@@ -13,9 +13,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 import lightning as L
-from .codec import _mel_fb   # the cached mel filterbank of chapter 04
+from .codec_metrics import _mel_fb  # the cached mel filterbank of chapter 04
 from .core import cache_dir, weights_dir, atomic_write, fetch_pretrained
-from .data import SAMPLE_RATE, FRAME_SAMPLES
+from .audio import SAMPLE_RATE, FRAME_SAMPLES
 
 # %% auto #0
 __all__ = ['ENCODECMAE_INSTALL', 'check_prompt', 'load_encodecmae', 'encodecmae_embedding', 'mel_frames', 'spans_from_starts',

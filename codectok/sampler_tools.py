@@ -158,7 +158,7 @@ def pitch_following(model:CodecLM, codec, notes=((0, 60), (24, 64), (40, 67), (5
                     prefix_fn=None, # wav (S,) -> prefix for a conditioned model; default: the null prefix when cond_dim is set
                    ) -> dict: # {'cents': [...], 'mean_abs_cents': float, 'voiced': fraction of continuations with a pitch}
     "Cents between each note's pitch and the median f0 of the model's continuation of its first `prompt_seconds`."
-    from codectok.codec import median_f0, midi_to_hz
+    from codectok.codec_metrics import median_f0, midi_to_hz
     from codectok.data import render_note
     sr, cents = codec.sample_rate, []
     for program, pitch in notes:

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import torch
 from torch import Tensor
-from .codec import log_mel, multiscale_mel_distance
+from .codec_metrics import log_mel, multiscale_mel_distance
 from .maskgit import MaskGIT, _check_codes
 from .masks import periodic_mask, compression_mask, random_mask, mask_or, mask_bitrate
 from .vamp import vamp_chain

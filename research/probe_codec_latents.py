@@ -32,7 +32,8 @@ import torch
 warnings.filterwarnings('ignore')
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'benchmarks'))   # benchmarks/_common.py (and eval_codec.py)
 from _common import write_results, by_register, register_table, load_codec_weights
-from codectok.codec import load_mini_codec, EncodecCodec, harmonic_note, pitch_cents_error, midi_to_hz
+from codectok.codec import load_mini_codec, EncodecCodec
+from codectok.codec_metrics import harmonic_note, pitch_cents_error, midi_to_hz
 from codectok.codec_train import mel_loss, codec_loss, disc_loss
 from codectok.codec_data import CropDataset
 from codectok.codec_eval import steady_note, latent_motion

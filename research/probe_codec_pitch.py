@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 warnings.filterwarnings('ignore')
-from codectok.codec import MiniCodec, MiniCodecConfig, pitch_cents_error
+from codectok.codec import MiniCodec, MiniCodecConfig
+from codectok.codec_metrics import pitch_cents_error
 from codectok.codec_train import mel_loss
 from codectok.data import render_nsynth_mini, NSynthDataset
 from codectok.core import atomic_write

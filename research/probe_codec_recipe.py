@@ -63,7 +63,7 @@ def held_out(n:int=24):
 
 
 def evaluate(m, notes, quantize:bool) -> dict:
-    from codectok.codec import pitch_cents_error, sine_response
+    from codectok.codec_metrics import pitch_cents_error, sine_response
     errs, ratio = [], []
     m.eval()
     with torch.no_grad():
@@ -111,7 +111,7 @@ def run(name:str, eval_every:int) -> dict:
         return tot / len(fbs) + c['wav'] * (x - y).abs().mean()
 
     def tone():                                             # a steady harmonic tone: random pitch, partials, phases
-        from codectok.codec import harmonic_note
+        from codectok.codec_metrics import harmonic_note
         flat = dict(attack=1e-4, decay=1e-4, sustain=1.0, release=1e-4)
         return harmonic_note(float(rng.uniform(36, 96)), crop / 24_000, n_harmonics=int(rng.integers(1, 13)),
                              brightness=float(rng.uniform(0.3, 2.5)), amp=float(rng.uniform(0.05, 0.7)), env=flat,

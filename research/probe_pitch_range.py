@@ -50,7 +50,8 @@ def main(argv=None):
     if a.n_notes < 1: ap.error(f'--n-notes must be positive, got {a.n_notes}')
     if a.threads < 1: ap.error(f'--threads must be >= 1, got {a.threads}')
     import torch
-    from codectok.codec import EncodecCodec, pitch_cents_error
+    from codectok.codec import EncodecCodec
+    from codectok.codec_metrics import pitch_cents_error
     torch.set_num_threads(a.threads)
     codec = EncodecCodec(load_codec_weights(a.weights), n_q=8)
     wavs, pitches, source = held_out_notes(a.n_notes, False)

@@ -73,7 +73,7 @@ def main():
     ap = codec_probe_parser(__doc__.split('\n')[0], 273, RESULTS/'subharmonics')
     a, codecs = probe_codecs(ap)
     import librosa
-    from codectok.codec import pitch_cents_error
+    from codectok.codec_metrics import pitch_cents_error
     wavs, pitches, source = held_out_notes(a.n_notes, synthetic=False)
     if pitches is None: raise SystemExit("probe_subharmonics needs NSynth-mini's labelled test notes (render it first).")
     sr = codecs[0][1].sample_rate

@@ -57,7 +57,7 @@ def sweep(paths:dict, midis:list) -> list:
     {'codec': audio (1, 1, S) -> audio (1, 1, S) at 8 codebooks, 'autoencoder': the same without the quantizer,
      'latent': audio -> encoder output (C, T)}."""
     import torch
-    from codectok.codec import harmonic_note, midi_to_hz
+    from codectok.codec_metrics import harmonic_note, midi_to_hz
     rows = []
     with torch.no_grad():
         for m in midis:

@@ -30,7 +30,7 @@ def _paths(shift_hz):   # a fake codec: resynthesises the input's strongest peak
 
 
 def test_sweep_and_summary_tell_kept_tones_from_band_errors():
-    from codectok.codec import midi_to_hz
+    from codectok.codec_metrics import midi_to_hz
     rows = []
     for m in (84, 88):
         _paths.f0 = float(midi_to_hz(m))
