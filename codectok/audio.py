@@ -75,12 +75,13 @@ def load_audio(path,                             # any audio file libsndfile (or
         warnings.warn(f"{path.name}: down-mixing {x.shape[0]} channels to mono by averaging.")
         x = x.mean(0, keepdims=True)
     if sr is not None and file_sr != sr:
-        n_out = (x.shape[-1] * sr + file_sr // 2) // file_sr               # round(T * sr / file_sr), exactly
+        n_out = (x.shape[-1] * sr + file_sr // 2) // file_sr   # round(T * sr / file_sr), exactly
         x = librosa.resample(x, orig_sr=file_sr, target_sr=sr, axis=-1)
         x = librosa.util.fix_length(x, size=n_out, axis=-1).astype(np.float32)
     if x.shape[-1] < min_samples:
-        raise ValueError(f"{path} has {x.shape[-1]} samples at {sr or file_sr} Hz but at least {min_samples} "
-                         f"are needed (one codec frame is {FRAME_SAMPLES} samples at {SAMPLE_RATE} Hz).")
+        raise ValueError(f"{path} has {x.shape[-1]} samples at {sr or file_sr} Hz "
+                         f"but at least {min_samples} are needed "
+                         f"(one codec frame is {FRAME_SAMPLES} samples at {SAMPLE_RATE} Hz).")
     if not np.isfinite(x).all():
         raise ValueError(f"{path} contains NaN or infinite samples; expected finite audio.")
     return x[0] if mono else x
@@ -180,7 +181,8 @@ def save_audio_blocks(path, # destination; the suffix picks the format (.wav, .f
 
 # %% ../nbs/03_audio_data.ipynb #23e031a1
 def rms_dbfs(wav) -> float:
-    "RMS level in dB relative to full scale (RMS 1.0); a full-scale sine is ≈ -3.01 dBFS, silence is -inf."
+    ("RMS level in dB relative to full scale (RMS 1.0); "
+     "a full-scale sine is ≈ -3.01 dBFS, silence is -inf.")
     x = check_audio(wav, min_samples=1).astype(np.float64)
     r = np.sqrt(np.mean(x ** 2))
     return float(20 * np.log10(r)) if r > 0 else -math.inf
@@ -190,7 +192,8 @@ def _like(x:np.ndarray, ref):
     return torch.from_numpy(x).to(ref.device, ref.dtype) if torch.is_tensor(ref) else x
 
 def peak_normalize(wav, peak:float=0.9):
-    "Scale so that max |x| == `peak` (same type as the input): `peak_normalize([0., .2, -.4], 0.8) -> [0, .4, -.8]`."
+    ("Scale so that max |x| == `peak` (same type as the input): "
+     "`peak_normalize([0., .2, -.4], 0.8) -> [0, .4, -.8]`.")
     if not 0 < peak <= 1: raise ValueError(f"peak must be in (0, 1], got {peak}.")
     x = check_audio(wav, min_samples=1)
     m = np.abs(x).max()
@@ -198,11 +201,15 @@ def peak_normalize(wav, peak:float=0.9):
     return _like((x * (peak / m)).astype(np.float32), wav)
 
 def loudness_normalize(wav, target_dbfs:float=-20.0):
-    "Scale so that `rms_dbfs(x) == target_dbfs` (same type as the input); warns if the result clips."
+    ("Scale so that `rms_dbfs(x) == target_dbfs` (same type as the input); "
+     "warns if the result clips.")
     if target_dbfs > 0: raise ValueError(f"target_dbfs must be <= 0 dBFS, got {target_dbfs}.")
     x = check_audio(wav, min_samples=1)
     level = rms_dbfs(x)
-    if level == -math.inf: raise ValueError("cannot loudness-normalise silent audio (all samples are zero).")
+    if level == -math.inf:
+        raise ValueError("cannot loudness-normalise silent audio (all samples are zero).")
     y = (x * 10 ** ((target_dbfs - level) / 20)).astype(np.float32)
-    if np.abs(y).max() > 1: warnings.warn(f"loudness normalisation to {target_dbfs} dBFS gives peak {np.abs(y).max():.2f} > 1.")
+    if np.abs(y).max() > 1:
+        warnings.warn(f"loudness normalisation to {target_dbfs} dBFS gives peak "
+                      f"{np.abs(y).max():.2f} > 1.")
     return _like(y, wav)

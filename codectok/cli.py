@@ -33,10 +33,12 @@ def save_tokens(path, # destination `.npz`
     meta = dict(format=TOKEN_FORMAT, codec=codec.name, sample_rate=int(codec.sample_rate),
                 frame_rate=float(codec.frame_rate), codebook_size=int(codec.codebook_size),
                 n_q=int(codes.shape[1]),
-                n_samples=int(n_samples if n_samples is not None else codes.shape[-1] * codec.stride))
+                n_samples=int(n_samples if n_samples is not None
+                              else codes.shape[-1] * codec.stride))
     def write(tmp):
         with open(tmp, 'wb') as f:
-            np.savez_compressed(f, codes=codes.cpu().numpy().astype(np.int16), meta=json.dumps(meta))
+            np.savez_compressed(f, codes=codes.cpu().numpy().astype(np.int16),
+                                meta=json.dumps(meta))
     return atomic_write(path, write)
 
 # %% ../nbs/12_cli.ipynb #3dc270f2
@@ -55,27 +57,34 @@ def _check_meta(path, meta) -> dict:
 
 # %% ../nbs/12_cli.ipynb #16451e6b
 def load_tokens(path) -> tuple[torch.Tensor, dict]:
-    "Read a token file: `(codes (B, K, T) int64, meta dict)`; raises ValueError for anything that is not one."
+    ("Read a token file: `(codes (B, K, T) int64, meta dict)`; "
+     "raises ValueError for anything that is not one.")
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(f"{path} is a directory, not a token file; give the path of a .npz file.")
+        raise IsADirectoryError(f"{path} is a directory, not a token file; "
+                                "give the path of a .npz file.")
     if not path.is_file(): raise FileNotFoundError(f"no token file at {path}.")
     try:
-        with np.load(path, allow_pickle=False) as z: codes, meta = z['codes'], json.loads(str(z['meta']))
-    except Exception as e:                    # not a zip, truncated, a key missing, pickled objects, bad JSON
+        with np.load(path, allow_pickle=False) as z:
+            codes, meta = z['codes'], json.loads(str(z['meta']))
+    except Exception as e:   # not a zip, truncated, a key missing, pickled objects, bad JSON
         why = ('it holds pickled Python objects, which are never loaded' if 'allow_pickle' in str(e)
                else f'{type(e).__name__}: {e}')
-        raise ValueError(f"{path} is not a codectok token file (.npz with 'codes' and 'meta'): {why}.") from None
+        raise ValueError(f"{path} is not a codectok token file (.npz with 'codes' and 'meta'): "
+                         f"{why}.") from None
     meta = _check_meta(path, meta)
     if codes.dtype.kind not in 'iu':
-        raise ValueError(f"{path}: the codes are stored as {codes.dtype}, but token files hold integer codes "
-                         f"(save_tokens writes int16); non-integer codes are refused, even when every value is whole.")
+        raise ValueError(f"{path}: the codes are stored as {codes.dtype}, "
+                         "but token files hold integer codes (save_tokens writes int16); "
+                         "non-integer codes are refused, even when every value is whole.")
     if codes.ndim != 3 or codes.shape[1] != meta['n_q']:
-        raise ValueError(f"{path}: codes of shape {codes.shape} do not match (B, n_q={meta['n_q']}, T).")
+        raise ValueError(f"{path}: codes of shape {codes.shape} do not match "
+                         f"(B, n_q={meta['n_q']}, T).")
     if codes.size == 0: raise ValueError(f"{path}: the codes are empty (shape {codes.shape}).")
     lo, hi = int(codes.min()), int(codes.max())
     if lo < 0 or hi >= meta['codebook_size']:
-        raise ValueError(f"{path}: code values must be in [0, {meta['codebook_size']}), got min {lo} and max {hi}.")
+        raise ValueError(f"{path}: code values must be in [0, {meta['codebook_size']}), "
+                         f"got min {lo} and max {hi}.")
     return torch.from_numpy(codes.astype(np.int64)), meta
 
 # %% ../nbs/12_cli.ipynb #f92390a6
@@ -281,12 +290,15 @@ def _sigterm_raises():
 
 # %% ../nbs/12_cli.ipynb #f53edc0c
 def main(argv:list[str]|None=None) -> int:
-    "The `codectok` console script: exit 0, 2 for bad input (one line on stderr), 130/143 when interrupted."
+    ("The `codectok` console script: exit 0, 2 for bad input (one line on stderr), "
+     "130/143 when interrupted.")
     a = build_parser().parse_args(argv)
     with _sigterm_raises():
         try: _set_threads(a); a.func(a)
-        except (ValueError, OSError) as e:   # bad values, missing/unwritable files, offline downloads
-            print(f"codectok {a.command}: error: {' '.join(str(e).split())}", file=sys.stderr); return 2
+        except (ValueError, OSError) as e:
+            # bad values, missing/unwritable files, offline downloads
+            print(f"codectok {a.command}: error: {' '.join(str(e).split())}", file=sys.stderr)
+            return 2
         except (KeyboardInterrupt, _Terminated) as e:
             stop = 'terminated' if isinstance(e, _Terminated) else 'interrupted'
             print(f"codectok {a.command}: {stop}; no half-written file was left.", file=sys.stderr)

@@ -25,20 +25,24 @@ __all__ = ['CODECS', 'Codec', 'pretrained_encodec', 'EncodecCodec', 'Snake', 'Mi
 
 # %% ../nbs/04_tokenization.ipynb #3def1baa
 class Codec:
-    "Waveform (B, 1, S) ⇄ codes (B, K, T). Subclasses set the attributes below and implement `_encode`/`_decode`."
+    ("Waveform (B, 1, S) ⇄ codes (B, K, T). "
+     "Subclasses set the attributes below and implement `_encode`/`_decode`.")
     name:str = 'codec'
     sample_rate:int; stride:int; codebook_size:int; max_n_q:int
 
     def __init__(self, n_q:int|None=None): self.set_n_q(self.max_n_q if n_q is None else n_q)
 
     @property
-    def spec(self) -> CodecSpec: return CodecSpec(self.name, self.sample_rate, self.stride, self.codebook_size, self.max_n_q)
+    def spec(self) -> CodecSpec:
+        return CodecSpec(self.name, self.sample_rate, self.stride, self.codebook_size, self.max_n_q)
     @property
-    def frame_rate(self) -> float: return self.sample_rate / self.stride   # frames (codes per codebook) per second
+    def frame_rate(self) -> float:  # frames (codes per codebook) per second
+        return self.sample_rate / self.stride
     @property
     def n_q(self) -> int: return self._n_q
     @property
-    def bitrate(self) -> float: return bitrate(self.sample_rate, self.stride, self.codebook_size, self.n_q)  # bits/s
+    def bitrate(self) -> float:  # bits/s
+        return bitrate(self.sample_rate, self.stride, self.codebook_size, self.n_q)
     @property
     def bandwidth(self) -> float: return self.bitrate / 1000                # kbps, EnCodec's unit
 
@@ -46,13 +50,17 @@ class Codec:
         "Use the first `n_q` codebooks (1..max_n_q) from now on."
         self._n_q = _check_n_q(n_q, self.max_n_q); self._on_n_q(); return self
     def set_bandwidth(self, kbps:float) -> 'Codec':
-        "Use as many codebooks as fit in `kbps` (EnCodec rounds down the same way): 6.0 -> n_q = 8 at 75 Hz × 10 bits."
-        return self.set_n_q(n_q_for_bandwidth(kbps * 1000, self.sample_rate, self.stride, self.codebook_size, self.max_n_q))
+        ("Use as many codebooks as fit in `kbps` (EnCodec rounds down the same way): "
+         "6.0 -> n_q = 8 at 75 Hz × 10 bits.")
+        return self.set_n_q(n_q_for_bandwidth(kbps * 1000, self.sample_rate, self.stride,
+                                              self.codebook_size, self.max_n_q))
     def _on_n_q(self): pass
-    def n_frames(self, n_samples:int) -> int: return -(-n_samples // self.stride)   # ceil(S / stride)
+    def n_frames(self, n_samples:int) -> int:  # ceil(S / stride)
+        return -(-n_samples // self.stride)
     def __repr__(self):
-        return (f"{type(self).__name__}({self.name!r}: {self.sample_rate} Hz, {self.frame_rate:g} frames/s, "
-                f"n_q={self.n_q}/{self.max_n_q} × {self.codebook_size} codes = {self.bitrate / 1000:g} kbps)")
+        return (f"{type(self).__name__}({self.name!r}: {self.sample_rate} Hz, "
+                f"{self.frame_rate:g} frames/s, n_q={self.n_q}/{self.max_n_q} × "
+                f"{self.codebook_size} codes = {self.bitrate / 1000:g} kbps)")
 
 # %% ../nbs/04_tokenization.ipynb #a8b0dfb7
 @patch
@@ -97,7 +105,8 @@ def encode(self:Codec, wav, # (B, 1, S) or (S,) float audio at `sample_rate`
     "Tokenize audio with the first `n_q` codebooks."
     x = self.check_wav(wav, sr).to(self.device)
     with torch.inference_mode(): codes = self._encode(x)
-    assert codes.shape == (x.shape[0], self.n_q, self.n_frames(x.shape[-1])), f"backend returned {tuple(codes.shape)}"
+    assert codes.shape == (x.shape[0], self.n_q, self.n_frames(x.shape[-1])), (
+        f"backend returned {tuple(codes.shape)}")
     return codes.long()
 
 @patch
@@ -116,8 +125,11 @@ def pretrained_encodec() -> EncodecModel:
 
 # %% ../nbs/04_tokenization.ipynb #a6b9dcf9
 class EncodecCodec(Codec):
-    "The `Codec` interface over an `encodec.EncodecModel`: pretrained 24 kHz (downloads), random, or a `MiniCodec`."
-    def __init__(self, model:EncodecModel|None=None, # None: `EncodecModel.encodec_model_24khz()` (needs the internet)
+    ("The `Codec` interface over an `encodec.EncodecModel`: "
+     "pretrained 24 kHz (downloads), random, or a `MiniCodec`.")
+    def __init__(self,
+                 # None: `EncodecModel.encodec_model_24khz()` (needs the internet)
+                 model:EncodecModel|None=None,
                  n_q:int=8, name:str|None=None):
         if model is None: model = pretrained_encodec()
         if not isinstance(model, EncodecModel):
@@ -137,7 +149,8 @@ class EncodecCodec(Codec):
 
     def _on_n_q(self):
         need = self.bandwidth
-        self.model.set_target_bandwidth(min(b for b in self.model.target_bandwidths if b >= need - 1e-9))
+        self.model.set_target_bandwidth(min(b for b in self.model.target_bandwidths
+                                            if b >= need - 1e-9))
 
     def _encode(self, x:Tensor) -> Tensor:    # (B, 1, S) -> (B, n_q, T)
         return self.model.encode(x)[0][0][:, :self.n_q]

@@ -20,27 +20,33 @@ def midi_to_hz(midi:float) -> float:
     import librosa
     return float(librosa.midi_to_hz(midi))
 
-def adsr(n:int, sr:int, attack:float=0.02, decay:float=0.1, sustain:float=0.7, release:float=0.2) -> Tensor:
-    "An (n,) envelope: 0 → 1 in `attack` s, → `sustain` in `decay` s, → 0 over the last `release` s."
+def adsr(n:int, sr:int, attack:float=0.02, decay:float=0.1, sustain:float=0.7,
+         release:float=0.2) -> Tensor:
+    ("An (n,) envelope: 0 → 1 in `attack` s, → `sustain` in `decay` s, "
+     "→ 0 over the last `release` s.")
     t = torch.arange(n, dtype=torch.float64) / sr
-    rise = t / max(attack, 1e-9)                                                        # attack: 0 -> 1
-    fall = torch.clamp(1 - (1 - sustain) * (t - attack) / max(decay, 1e-9), min=sustain)  # 1 -> sustain
+    rise = t / max(attack, 1e-9)                                         # attack: 0 -> 1
+    # 1 -> sustain
+    fall = torch.clamp(1 - (1 - sustain) * (t - attack) / max(decay, 1e-9), min=sustain)
     env = torch.where(t < attack, rise, fall)
-    env = env * torch.clamp((n / sr - t) / max(release, 1e-9), max=1.0)                 # release: -> 0 at the end
+    env = env * torch.clamp((n / sr - t) / max(release, 1e-9), max=1.0)  # release: -> 0 at the end
     return env.float()
 
-def harmonic_note(midi:float=60,          # MIDI pitch (69 = A4 = 440 Hz)
-                  seconds:float=1.0,      # duration
-                  sr:int=24_000,          # sample rate
-                  n_harmonics:int=8,      # partials before the Nyquist cut
-                  brightness:float=1.0,   # harmonic k has amplitude k**-brightness
-                  amp:float=0.5,          # peak amplitude of the result
-                  env:dict|None=None,     # `adsr` keyword arguments
-                  seed:int|None=None,     # random harmonic phases when given, else all sines start at 0
-                 ) -> Tensor:             # (S,) float32
-    "A synthetic note: a sum of harmonics times an ADSR envelope, e.g. `harmonic_note(69, 0.5)` is a 0.5 s A4."
+def harmonic_note(
+    midi:float=60,          # MIDI pitch (69 = A4 = 440 Hz)
+    seconds:float=1.0,      # duration
+    sr:int=24_000,          # sample rate
+    n_harmonics:int=8,      # partials before the Nyquist cut
+    brightness:float=1.0,   # harmonic k has amplitude k**-brightness
+    amp:float=0.5,          # peak amplitude of the result
+    env:dict|None=None,     # `adsr` keyword arguments
+    seed:int|None=None,     # random harmonic phases when given, else all sines start at 0
+) -> Tensor:                # (S,) float32
+    ("A synthetic note: a sum of harmonics times an ADSR envelope, "
+     "e.g. `harmonic_note(69, 0.5)` is a 0.5 s A4.")
     if not (0 <= midi <= 127): raise ValueError(f"midi must be a pitch in 0..127, got {midi}.")
-    if seconds <= 0 or sr <= 0: raise ValueError(f"seconds and sr must be positive, got {seconds} and {sr}.")
+    if seconds <= 0 or sr <= 0:
+        raise ValueError(f"seconds and sr must be positive, got {seconds} and {sr}.")
     n, f0 = int(round(seconds * sr)), midi_to_hz(midi)
     ks = torch.arange(1, n_harmonics + 1, dtype=torch.float64)
     ks = ks[ks * f0 < sr / 2]
@@ -91,10 +97,14 @@ def si_sdr(x, y, # reference and estimate: (S,), (B, S) or (B, 1, S)
            eps:float=1e-12, reduction:str='mean') -> Tensor:  # dB; +inf-like (≈ 240 dB) when y == x
     "Scale-invariant signal-to-distortion ratio of estimate `y` against reference `x`, in dB."
     x, y = _as_batch(x).double(), _as_batch(y).double()
-    if x.shape != y.shape: raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
+    if x.shape != y.shape:
+        raise ValueError("x and y must have the same shape, "
+                         f"got {tuple(x.shape)} and {tuple(y.shape)}.")
     x, y = x - x.mean(-1, keepdim=True), y - y.mean(-1, keepdim=True)
-    if (x.pow(2).sum(-1) == 0).any(): raise ValueError("the reference x is silent (all samples equal): SI-SDR is undefined.")
-    target = (y * x).sum(-1, keepdim=True) / x.pow(2).sum(-1, keepdim=True) * x   # projection of y on x
+    if (x.pow(2).sum(-1) == 0).any():
+        raise ValueError("the reference x is silent (all samples equal): SI-SDR is undefined.")
+    # projection of y on x
+    target = (y * x).sum(-1, keepdim=True) / x.pow(2).sum(-1, keepdim=True) * x
     r = 10 * torch.log10((target.pow(2).sum(-1) + eps) / ((y - target).pow(2).sum(-1) + eps))
     return (r.mean() if reduction == 'mean' else r).float()
 

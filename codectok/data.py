@@ -165,11 +165,11 @@ def _instruments(programs):
     return out
 
 # %% ../nbs/03_audio_data.ipynb #f9adc6bb
-def nsynth_mini_plan(seed:int=0,                      # picks pitch offsets and the split
-                     programs=None,                   # GM programs; default every program with a family
-                     pitch_step:int=3,                # semitones between rendered pitches
-                     velocities=(75, 127),            # MIDI velocities per pitch
-                     fractions=(0.8, 0.1, 0.1),       # train/valid/test
+def nsynth_mini_plan(seed:int=0,                  # picks pitch offsets and the split
+                     programs=None,               # GM programs; default every program with a family
+                     pitch_step:int=3,            # semitones between rendered pitches
+                     velocities=(75, 127),        # MIDI velocities per pitch
+                     fractions=(0.8, 0.1, 0.1),   # train/valid/test
                      sr:int=SAMPLE_RATE,
                     ) -> list[dict]:
     "The notes of NSynth-mini as NSynth-style metadata dicts, in a fixed order."

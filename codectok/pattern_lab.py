@@ -23,12 +23,13 @@ __all__ = ['TrainClock', 'held_out_ce', 'pattern_lab', 'pattern_lab_table', 'plo
 # %% ../nbs/07a_pattern_lab.ipynb #7e2c96b0
 class TrainClock(L.Callback):
     "Seconds spent training (validation excluded), with the validation loss at every validation."
-    def __init__(self): self.points, self._val = [], 0.0                      # [(step, seconds, val_loss)]
+    def __init__(self): self.points, self._val = [], 0.0   # [(step, seconds, val_loss)]
     def on_train_start(self, trainer, module): self._t0 = time.perf_counter()
     def on_validation_start(self, trainer, module): self._v0 = time.perf_counter()
     def on_validation_end(self, trainer, module):
         self._val += time.perf_counter() - self._v0
-        self.points.append((trainer.global_step, round(self.seconds, 3), float(trainer.callback_metrics['val_loss'])))
+        self.points.append((trainer.global_step, round(self.seconds, 3),
+                            float(trainer.callback_metrics['val_loss'])))
     @property
     def seconds(self) -> float: return time.perf_counter() - self._t0 - self._val
 
@@ -42,7 +43,8 @@ def held_out_ce(model:CodecLM, codes:Tensor, # (B, K, T) raw codes
     with torch.no_grad():
         for i in range(0, len(codes), batch_size):
             b = codes[i:i + batch_size]
-            total += model.loss(b.to(model.device))['ce'].cpu() * len(b)   # 'ce' averages each codebook's frames
+            # 'ce' averages each codebook's frames
+            total += model.loss(b.to(model.device))['ce'].cpu() * len(b)
     model.train(was)
     return total / len(codes)
 
@@ -65,30 +67,35 @@ def _gen_seconds(lm, n_frames, seed, repeats:int=3) -> float:
     return min(ts)
 
 # %% ../nbs/07a_pattern_lab.ipynb #7077c293
-def pattern_lab(train:Tensor, # (n, K, T) raw codes to train on
-                valid:Tensor, # (m, K, T) held-out codes
-                config:CodecLMConfig, # the model; `pattern`, `delays` and `n_positions` are set per run
-                patterns=tuple(PATTERNS), # names from chapter 06
-                frame_rate:float=75.0, # codec frames per second
-                gen_seconds:float=4.0, # length of the timed generation
-                max_steps:int=300, batch_size:int=16, lr:float=2e-3, val_every:int=50, seed:int=0,
-                measure=None, # optional callable(model) -> dict of more figures for the run
-                log_dir=None, # Lightning logs; default cache_dir('runs', 'pattern_lab')
-               ) -> list: # one dict per pattern; 'model' holds the trained CodecLM
-    "Train the same LM on the same tokens once per pattern; measure cost and held-out CE side by side."
+def pattern_lab(
+    train:Tensor, # (n, K, T) raw codes to train on
+    valid:Tensor, # (m, K, T) held-out codes
+    config:CodecLMConfig, # the model; `pattern`, `delays` and `n_positions` are set per run
+    patterns=tuple(PATTERNS), # names from chapter 06
+    frame_rate:float=75.0, # codec frames per second
+    gen_seconds:float=4.0, # length of the timed generation
+    max_steps:int=300, batch_size:int=16, lr:float=2e-3, val_every:int=50, seed:int=0,
+    measure=None, # optional callable(model) -> dict of more figures for the run
+    log_dir=None, # Lightning logs; default cache_dir('runs', 'pattern_lab')
+) -> list: # one dict per pattern; 'model' holds the trained CodecLM
+    ("Train the same LM on the same tokens once per pattern; "
+     "measure cost and held-out CE side by side.")
     _check_lab(train, valid, config, patterns)
     K, T = train.shape[1:]
     gen_frames = max(1, round(gen_seconds * frame_rate))
-    n_pos = 1 + max(pattern_length(p, K, max(T, gen_frames)) for p in patterns)   # one model size for all
+    # one model size for all
+    n_pos = 1 + max(pattern_length(p, K, max(T, gen_frames)) for p in patterns)
     log_dir, rows = Path(log_dir or cache_dir('runs', 'pattern_lab')), []
     for name in patterns:
         clock, cfg = TrainClock(), replace(config, pattern=name, delays=None, n_positions=n_pos)
-        module, _ = train_codec_lm(train, cfg, val_dataset=valid, max_steps=max_steps, batch_size=batch_size,
-                                   lr=lr, val_every=val_every, log_dir=log_dir/name, seed=seed,
-                                   progress_bar=False, callbacks=[clock])
+        module, _ = train_codec_lm(train, cfg, val_dataset=valid, max_steps=max_steps,
+                                   batch_size=batch_size, lr=lr, val_every=val_every,
+                                   log_dir=log_dir/name, seed=seed, progress_bar=False,
+                                   callbacks=[clock])
         lm, train_s, S = module.model.eval(), clock.seconds, pattern_length(name, K, T)
         gen_s, ce = _gen_seconds(lm, gen_frames, seed), held_out_ce(lm, valid)
-        rows.append(dict(pattern=name, steps_per_second=pattern_length(name, K, gen_frames) / gen_seconds,
+        rows.append(dict(pattern=name,
+                         steps_per_second=pattern_length(name, K, gen_frames) / gen_seconds,
                          train_positions=max_steps * batch_size * S, train_s=train_s, gen_s=gen_s,
                          val_ce=ce.tolist(), val_ce_mean=float(ce.mean()),
                          curve=[(s, t, v, s * batch_size * S) for s, t, v in clock.points],
@@ -106,15 +113,18 @@ def pattern_lab_table(rows:list, # from `pattern_lab` (or its JSON, without 'mod
     ratio = lambda r, k, fmt: f"{r[k]:{fmt}} ({r[k] / r0[k]:.1f}×)"
     out = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
-        cells = [r['pattern'], f"{r['steps_per_second']:.1f}", f"{r['train_positions'] / r0['train_positions']:.1f}×",
-                 ratio(r, 'train_s', '.0f'), ratio(r, 'gen_s', '.2f'), ' / '.join(f'{c:.2f}' for c in r['val_ce']),
-                 f"{r['val_ce_mean']:.3f}"] + [f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in extra]
+        cells = ([r['pattern'], f"{r['steps_per_second']:.1f}",
+                  f"{r['train_positions'] / r0['train_positions']:.1f}×",
+                  ratio(r, 'train_s', '.0f'), ratio(r, 'gen_s', '.2f'),
+                  ' / '.join(f'{c:.2f}' for c in r['val_ce']), f"{r['val_ce_mean']:.3f}"]
+                 + [f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in extra])
         out.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(out)
 
 # %% ../nbs/07a_pattern_lab.ipynb #d7c87346
 def plot_pattern_lab(rows:list, axs=None):
-    "Left: held-out CE per codebook. Right: validation loss against training compute (positions processed)."
+    ("Left: held-out CE per codebook. "
+     "Right: validation loss against training compute (positions processed).")
     import matplotlib.pyplot as plt
     if axs is None: _, axs = plt.subplots(1, 2, figsize=(10, 3.2), dpi=100)
     K = len(rows[0]['val_ce'])
@@ -123,7 +133,8 @@ def plot_pattern_lab(rows:list, axs=None):
         positions, loss = [p[3] for p in r['curve']], [p[2] for p in r['curve']]
         axs[1].plot(positions, loss, marker='.', label=r['pattern'], color=f'C{i}')
     axs[0].set(xlabel='codebook k', ylabel='held-out CE (nats)', xticks=range(K))
-    axs[1].set(xlabel='training compute (positions processed)', ylabel='validation loss (nats)', xscale='log')
+    axs[1].set(xlabel='training compute (positions processed)', ylabel='validation loss (nats)',
+               xscale='log')
     axs[0].legend(fontsize=8)
     return axs
 
