@@ -181,8 +181,8 @@ def save_audio_blocks(path, # destination; the suffix picks the format (.wav, .f
 
 # %% ../nbs/03_audio_data.ipynb #23e031a1
 def rms_dbfs(wav) -> float:
-    ("RMS level in dB relative to full scale (RMS 1.0); "
-     "a full-scale sine is ≈ -3.01 dBFS, silence is -inf.")
+    """RMS level in dB relative to full scale (RMS 1.0); a full-scale sine is ≈ -3.01 dBFS, silence
+    is -inf."""
     x = check_audio(wav, min_samples=1).astype(np.float64)
     r = np.sqrt(np.mean(x ** 2))
     return float(20 * np.log10(r)) if r > 0 else -math.inf
@@ -192,8 +192,8 @@ def _like(x:np.ndarray, ref):
     return torch.from_numpy(x).to(ref.device, ref.dtype) if torch.is_tensor(ref) else x
 
 def peak_normalize(wav, peak:float=0.9):
-    ("Scale so that max |x| == `peak` (same type as the input): "
-     "`peak_normalize([0., .2, -.4], 0.8) -> [0, .4, -.8]`.")
+    """Scale so that max |x| == `peak` (same type as the input): `peak_normalize([0., .2, -.4], 0.8)
+    -> [0, .4, -.8]`."""
     if not 0 < peak <= 1: raise ValueError(f"peak must be in (0, 1], got {peak}.")
     x = check_audio(wav, min_samples=1)
     m = np.abs(x).max()
@@ -201,8 +201,8 @@ def peak_normalize(wav, peak:float=0.9):
     return _like((x * (peak / m)).astype(np.float32), wav)
 
 def loudness_normalize(wav, target_dbfs:float=-20.0):
-    ("Scale so that `rms_dbfs(x) == target_dbfs` (same type as the input); "
-     "warns if the result clips.")
+    """Scale so that `rms_dbfs(x) == target_dbfs` (same type as the input); warns if the result
+    clips."""
     if target_dbfs > 0: raise ValueError(f"target_dbfs must be <= 0 dBFS, got {target_dbfs}.")
     x = check_audio(wav, min_samples=1)
     level = rms_dbfs(x)

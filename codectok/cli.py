@@ -57,8 +57,8 @@ def _check_meta(path, meta) -> dict:
 
 # %% ../nbs/12_cli.ipynb #16451e6b
 def load_tokens(path) -> tuple[torch.Tensor, dict]:
-    ("Read a token file: `(codes (B, K, T) int64, meta dict)`; "
-     "raises ValueError for anything that is not one.")
+    """Read a token file: `(codes (B, K, T) int64, meta dict)`; raises ValueError for anything that
+    is not one."""
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory, not a token file; "
@@ -290,8 +290,8 @@ def _sigterm_raises():
 
 # %% ../nbs/12_cli.ipynb #f53edc0c
 def main(argv:list[str]|None=None) -> int:
-    ("The `codectok` console script: exit 0, 2 for bad input (one line on stderr), "
-     "130/143 when interrupted.")
+    """The `codectok` console script: exit 0, 2 for bad input (one line on stderr), 130/143 when
+    interrupted."""
     a = build_parser().parse_args(argv)
     with _sigterm_raises():
         try: _set_threads(a); a.func(a)

@@ -25,8 +25,8 @@ __all__ = ['CODECS', 'Codec', 'pretrained_encodec', 'EncodecCodec', 'Snake', 'Mi
 
 # %% ../nbs/04_tokenization.ipynb #3def1baa
 class Codec:
-    ("Waveform (B, 1, S) ⇄ codes (B, K, T). "
-     "Subclasses set the attributes below and implement `_encode`/`_decode`.")
+    """Waveform (B, 1, S) ⇄ codes (B, K, T). Subclasses set the attributes below and implement
+    `_encode`/`_decode`."""
     name:str = 'codec'
     sample_rate:int; stride:int; codebook_size:int; max_n_q:int
 
@@ -50,8 +50,8 @@ class Codec:
         "Use the first `n_q` codebooks (1..max_n_q) from now on."
         self._n_q = _check_n_q(n_q, self.max_n_q); self._on_n_q(); return self
     def set_bandwidth(self, kbps:float) -> 'Codec':
-        ("Use as many codebooks as fit in `kbps` (EnCodec rounds down the same way): "
-         "6.0 -> n_q = 8 at 75 Hz × 10 bits.")
+        """Use as many codebooks as fit in `kbps` (EnCodec rounds down the same way): 6.0 -> n_q = 8
+        at 75 Hz × 10 bits."""
         return self.set_n_q(n_q_for_bandwidth(kbps * 1000, self.sample_rate, self.stride,
                                               self.codebook_size, self.max_n_q))
     def _on_n_q(self): pass
@@ -125,8 +125,8 @@ def pretrained_encodec() -> EncodecModel:
 
 # %% ../nbs/04_tokenization.ipynb #a6b9dcf9
 class EncodecCodec(Codec):
-    ("The `Codec` interface over an `encodec.EncodecModel`: "
-     "pretrained 24 kHz (downloads), random, or a `MiniCodec`.")
+    """The `Codec` interface over an `encodec.EncodecModel`: pretrained 24 kHz (downloads), random,
+    or a `MiniCodec`."""
     def __init__(self,
                  # None: `EncodecModel.encodec_model_24khz()` (needs the internet)
                  model:EncodecModel|None=None,

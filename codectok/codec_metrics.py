@@ -22,8 +22,8 @@ def midi_to_hz(midi:float) -> float:
 
 def adsr(n:int, sr:int, attack:float=0.02, decay:float=0.1, sustain:float=0.7,
          release:float=0.2) -> Tensor:
-    ("An (n,) envelope: 0 → 1 in `attack` s, → `sustain` in `decay` s, "
-     "→ 0 over the last `release` s.")
+    """An (n,) envelope: 0 → 1 in `attack` s, → `sustain` in `decay` s, → 0 over the last `release`
+    s."""
     t = torch.arange(n, dtype=torch.float64) / sr
     rise = t / max(attack, 1e-9)                                         # attack: 0 -> 1
     # 1 -> sustain
@@ -42,8 +42,8 @@ def harmonic_note(
     env:dict|None=None,     # `adsr` keyword arguments
     seed:int|None=None,     # random harmonic phases when given, else all sines start at 0
 ) -> Tensor:                # (S,) float32
-    ("A synthetic note: a sum of harmonics times an ADSR envelope, "
-     "e.g. `harmonic_note(69, 0.5)` is a 0.5 s A4.")
+    """A synthetic note: a sum of harmonics times an ADSR envelope, e.g. `harmonic_note(69, 0.5)` is
+    a 0.5 s A4."""
     if not (0 <= midi <= 127): raise ValueError(f"midi must be a pitch in 0..127, got {midi}.")
     if seconds <= 0 or sr <= 0:
         raise ValueError(f"seconds and sr must be positive, got {seconds} and {sr}.")

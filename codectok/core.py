@@ -29,8 +29,8 @@ def _env_flag(name:str, default:bool|None=None) -> bool|None:
 
 # %% ../nbs/00_core.ipynb #13672aae
 def fast_mode() -> bool:
-    ("True when heavy work should shrink: `CODECTOK_FAST=1`, "
-     "or under `nbdev_test` (`IN_TEST`) unless `CODECTOK_FAST=0`.")
+    """True when heavy work should shrink: `CODECTOK_FAST=1`, or under `nbdev_test` (`IN_TEST`)
+    unless `CODECTOK_FAST=0`."""
     flag = _env_flag('CODECTOK_FAST')
     if flag is not None: return flag
     return bool(_env_flag('IN_TEST', False))
@@ -272,8 +272,8 @@ class AudioPlayer(Audio):
 # %% ../nbs/00_core.ipynb #f75d2feb
 def play(wav, sr:int, max_seconds:float=4.0, normalize:bool=True,
          title:str|None=None) -> AudioPlayer:
-    ("A player for mono `wav` at `sr` Hz, cut to `max_seconds` (saved notebooks stay small), "
-     "with an optional `title`.")
+    """A player for mono `wav` at `sr` Hz, cut to `max_seconds` (saved notebooks stay small), with
+    an optional `title`."""
     if sr <= 0: raise ValueError(f"sample rate must be positive, got {sr}.")
     if max_seconds <= 0: raise ValueError(f"max_seconds must be positive, got {max_seconds}.")
     x = as_numpy_audio(wav)[: int(max_seconds * sr)]

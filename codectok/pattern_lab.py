@@ -78,8 +78,7 @@ def pattern_lab(
     measure=None, # optional callable(model) -> dict of more figures for the run
     log_dir=None, # Lightning logs; default cache_dir('runs', 'pattern_lab')
 ) -> list: # one dict per pattern; 'model' holds the trained CodecLM
-    ("Train the same LM on the same tokens once per pattern; "
-     "measure cost and held-out CE side by side.")
+    "Train one LM per pattern on the same tokens; measure cost and held-out CE side by side."
     _check_lab(train, valid, config, patterns)
     K, T = train.shape[1:]
     gen_frames = max(1, round(gen_seconds * frame_rate))
@@ -123,8 +122,8 @@ def pattern_lab_table(rows:list, # from `pattern_lab` (or its JSON, without 'mod
 
 # %% ../nbs/07a_pattern_lab.ipynb #d7c87346
 def plot_pattern_lab(rows:list, axs=None):
-    ("Left: held-out CE per codebook. "
-     "Right: validation loss against training compute (positions processed).")
+    """Left: held-out CE per codebook. Right: validation loss against training compute (positions
+    processed)."""
     import matplotlib.pyplot as plt
     if axs is None: _, axs = plt.subplots(1, 2, figsize=(10, 3.2), dpi=100)
     K = len(rows[0]['val_ce'])
