@@ -56,11 +56,17 @@ def refresh(path:Path, cells:list|None=None, timeout:int=1200, kernel:str='pytho
     skipped = {i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and skipped_by_tests(c.source)}
     for i in skipped: run.cells[i].source = ''                      # not run, and their stored outputs stay
     NotebookClient(run, timeout=timeout, kernel_name=kernel, resources={'metadata': {'path': str(path.parent)}}).execute()
-    n = 0
+    fresh = {}                                                      # cell id -> (source it ran, outputs, count)
     for i, (old, new) in enumerate(zip(nb.cells, run.cells)):
         if old.cell_type != 'code' or i in skipped or (cells and old.get('id') not in cells): continue
-        old.outputs, old.execution_count, n = [o for o in new.outputs if not is_progress_bar(o)], new.execution_count, n + 1
-    atomic_write(path, lambda tmp: nbformat.write(nb, tmp))
+        fresh[old.get('id')] = (old.source, [o for o in new.outputs if not is_progress_bar(o)], new.execution_count)
+    # The run took minutes: merge into the file as it is *now* (by cell id, only where the source did not change
+    # meanwhile), so an edit made to the notebook during the run is kept, not overwritten with the old copy.
+    now, n = nbformat.read(path, as_version=4), 0
+    for c in now.cells:
+        got = fresh.get(c.get('id'))
+        if c.cell_type == 'code' and got and got[0] == c.source: c.outputs, c.execution_count, n = got[1], got[2], n + 1
+    atomic_write(path, lambda tmp: nbformat.write(now, tmp))
     subprocess.run([str(Path(sys.executable).with_name('nbdev_clean')), '--fname', str(path)], check=True, capture_output=True)
     return n
 
