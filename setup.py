@@ -22,7 +22,7 @@ lic = licenses[cfg['license'].lower()]
 min_python = cfg['min_python']
 lic_name, lic_classifier = lic
 
-requirements = shlex.split(cfg.get('requirements', ''))  # torch is listed but never pinned for users
+requirements = shlex.split(cfg.get('requirements', ''))  # what the library imports; torch never pinned for users
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 console_scripts = [s.strip() for s in cfg.get('console_scripts', '').split('\n') if s.strip()]
 
@@ -35,13 +35,14 @@ setuptools.setup(
                  'License :: ' + lic_classifier]
                + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
-    packages=setuptools.find_packages(include=['codectok', 'codectok.*']),
+    # weights/ and results/ hold only data: found as namespace packages so their files ship without a warning
+    packages=setuptools.find_namespace_packages(include=['codectok', 'codectok.*'], exclude=['*.__pycache__']),
     include_package_data=True,
     package_data={'codectok': ['weights/*.safetensors', 'weights/*.json', 'results/*.json']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements,
-                    'render': ['tinysoundfont'],
-                    'online': ['encodecmae']},
+    # No `render` extra: tinysoundfont declares pyaudio (no Linux wheel), so it is installed with
+    # `pip install --no-deps tinysoundfont`. No `online` extra: encodecmae is not on the package index.
+    extras_require={'dev': dev_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

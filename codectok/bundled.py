@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['LM_FILE', 'MASKGIT_FILES', 'TRAIN_HINT', 'conditioner_path', 'bundled_lm', 'bundled_maskgit', 'save_debug_models', 'estimate_pitch', 'lm_generate', 'vamp_windows', 'vamp_mask', 'vamp_audio']
+__all__ = ['LM_FILE', 'MASKGIT_FILES', 'TRAIN_HINT', 'conditioner_path', 'trained_codec', 'resolve_device', 'bundled_lm', 'bundled_maskgit', 'save_debug_models', 'estimate_pitch', 'lm_generate', 'vamp_windows', 'vamp_mask', 'vamp_audio']
 
 # %% ../nbs/11_demo.ipynb #3dccc0d6
 import time
@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import weights_dir
+from .core import weights_dir, default_device
 from .gpt import CodecLM, CodecLMConfig, load_codec_lm
 from .conditioning import LabelConditioner, load_conditioner
 from .maskgit import MaskGIT, load_maskgit
@@ -37,6 +37,36 @@ def conditioner_path(lm_path) -> Path:
     p = Path(lm_path)
     return p.with_name(p.stem + '_conditioner.safetensors')
 
+def trained_codec(path) -> str|None:
+    """The `get_codec` name of the codec whose tokens the model at `path` was trained on, read from the card saved
+    next to it (`lm.safetensors` -> `lm.card.json`, `maskgit_coarse.safetensors` -> `maskgit.card.json`): its
+    `codec` entry, or 'mini' for data of 'mini-codec tokens'; None when no card says (e.g. your own models)."""
+    import json
+    p = Path(path)
+    for card in (p.with_name(p.stem + '.card.json'), p.with_name(p.stem.split('_')[0] + '.card.json')):
+        if card.is_file():
+            c = json.loads(card.read_text())
+            if c.get('codec'): return str(c['codec'])
+            if 'mini-codec tokens' in str(c.get('data', '')): return 'mini'
+    return None
+
+def resolve_device(device='auto') -> torch.device:
+    "'auto' -> `default_device()` (CUDA, else MPS, else CPU); 'cpu', 'cuda', 'cuda:1', 'mps' -> checked."
+    if device is None or device == 'auto': return default_device()
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}.") from None
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: CUDA is not available on this machine; use 'cpu' or 'auto'.")
+    if dev.type == 'cuda' and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s).")
+    mps = getattr(torch.backends, 'mps', None)
+    if dev.type == 'mps' and not (mps is not None and mps.is_available()):
+        raise ValueError(f"device {device!r}: MPS is not available on this machine; use 'cpu' or 'auto'.")
+    if dev.type not in ('cpu', 'cuda', 'mps'):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}.")
+    return dev
+
 # %% ../nbs/11_demo.ipynb #7862c010
 def bundled_lm(path=None, # an LM file from `save_codec_lm`; default `weights_dir()/LM_FILE`
                device='cpu') -> tuple: # (CodecLM, LabelConditioner), both in eval mode
@@ -46,6 +76,7 @@ def bundled_lm(path=None, # an LM file from `save_codec_lm`; default `weights_di
     for p, what in ((path, 'language model'), (cpath, 'label conditioner for it')):
         if not p.is_file(): raise FileNotFoundError(f"no {what} at {p}; {TRAIN_HINT}.")
     lm, cond = load_codec_lm(path, device), load_conditioner(cpath, device)
+    lm.codec_name = trained_codec(path)       # checked against the codec by `lm_generate`
     if not isinstance(cond, LabelConditioner):
         raise ValueError(f"{cpath} holds a {type(cond).__name__}; the demo and the CLI expect a "
                          "LabelConditioner (pitch + family).")
@@ -63,6 +94,7 @@ def bundled_maskgit(dir=None, # folder of maskgit_coarse.* and maskgit_c2f.*; de
         for p in (d/f'{name}.safetensors', d/f'{name}.json'):
             if not p.is_file(): raise FileNotFoundError(f"no MaskGIT file at {p}; {TRAIN_HINT}.")
     coarse, c2f = (load_maskgit(d/f'{name}.safetensors', device) for name in MASKGIT_FILES)
+    coarse.codec_name = c2f.codec_name = trained_codec(d/f'{MASKGIT_FILES[0]}.safetensors')
     if coarse.config.n_coarse != 0 or c2f.config.n_coarse != coarse.config.n_q:
         raise ValueError(f"expected a coarse model (n_coarse=0) and a coarse-to-fine model with "
                          f"n_coarse = the coarse model's n_q={coarse.config.n_q}, got "
@@ -118,6 +150,13 @@ def _check_lm_codec(lm, codec) -> None:
         raise ValueError(f"the LM reads K={c.n_q} codebooks of {c.codebook_size} codes but the "
                          f"codec {codec.name!r} has {codec.max_n_q} of {codec.codebook_size}; use "
                          "the codec the LM was trained on.")
+    _check_codec_name(getattr(lm, 'codec_name', None), codec, 'the LM')
+
+def _check_codec_name(trained:str|None, codec, what:str) -> None:
+    "A model whose card names its codec only reads that codec's tokens."
+    if trained is not None and trained != codec.name:
+        raise ValueError(f"{what} was trained on tokens of the {trained!r} codec, not of {codec.name!r} "
+                         f"(the same code means a different sound); use get_codec({trained!r}).")
 
 # %% ../nbs/11_demo.ipynb #ee308820
 def lm_generate(lm:CodecLM, cond:LabelConditioner, codec, # models from `bundled_lm` and `get_codec`
@@ -145,7 +184,7 @@ def lm_generate(lm:CodecLM, cond:LabelConditioner, codec, # models from `bundled
     codes = generate(lm, T0 + n_new, prefix=prefix, batch_size=batch, temperature=temperature,
                      top_k=top_k, top_p=top_p, cfg_scale=cfg_scale, seed=seed, progress=progress,
                      prompt_codes=prompt)                                      # (B, K, T0 + n_new)
-    wav = codec.decode_long(codes, progress=progress)[:, 0].clamp(-1, 1)  # (B, S), chunk by chunk
+    wav = codec.decode_long(codes, progress=progress)[:, 0].clamp(-1, 1).cpu()  # (B, S), by chunks
     wall, new_s = time.perf_counter() - t0, n_new / codec.frame_rate
     return dict(wav=wav, codes=codes, prompt_frames=T0, pitch=pitch, family=family, seconds=new_s,
                 wall_s=wall, real_time_factor=wall / (new_s * batch))
@@ -217,6 +256,7 @@ def _check_vamp_audio_args(c2f, codec, steps, temperature, recipes:dict) -> None
         raise ValueError(f"the MaskGIT models read {c2f.config.n_q} codebooks of "
                          f"{c2f.config.codebook_size} codes but the codec {codec.name!r} has "
                          f"{codec.max_n_q} of {codec.codebook_size}.")
+    _check_codec_name(getattr(c2f, 'codec_name', None), codec, 'the MaskGIT pair')
     _check_vamp_args(recipes.get('periodic'), recipes.get('width', 1), recipes.get('compress'),
                      recipes.get('inpaint'), recipes.get('beat', False), c2f.config.n_q)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
@@ -237,7 +277,7 @@ def vamp_audio(coarse:MaskGIT, c2f:MaskGIT, codec, # models from `bundled_maskgi
     mask = vamp_mask(codes, codec.frame_rate, wav=wav.numpy(), sr=codec.sample_rate, **recipes)
     out = vamp_windows(coarse, c2f, codes, mask, steps=steps, temperature=temperature, seed=seed,
                        progress=progress)
-    y = codec.decode_long(out, length=len(wav), progress=progress)[0, 0].clamp(-1, 1)
+    y = codec.decode_long(out, length=len(wav), progress=progress)[0, 0].clamp(-1, 1).cpu()
     wall, secs = time.perf_counter() - t0, len(wav) / codec.sample_rate
     bps = float(mask_bitrate(mask, codec.frame_rate, codec.codebook_size)[0])
     return dict(wav=y, codes=codes, vamped=out, mask=mask, seconds=secs, wall_s=wall,

@@ -118,11 +118,17 @@ def detokenize_file(inp, out, codec:Codec, chunk_seconds:float=30.0, progress:bo
     check_tokens_match(meta, codec)
     check_writable(out)
     wavs = codec.decode_stream(codes, chunk_seconds=chunk_seconds, length=meta['n_samples'], progress=progress)
-    return save_audio_blocks(out, (w[0, 0].clamp(-1, 1).numpy() for w in wavs), codec.sample_rate)
+    return save_audio_blocks(out, (w[0, 0].clamp(-1, 1).cpu().numpy() for w in wavs), codec.sample_rate)
 
 # %% ../nbs/12_cli.ipynb #21367d97
+def _device(a):
+    "The checked --device: 'auto' picks CUDA, else MPS, else CPU; 'cuda' without CUDA is a ValueError (exit 2)."
+    from codectok.bundled import resolve_device
+    return resolve_device(getattr(a, 'device', 'auto'))
+
 def _codec_from_args(a) -> Codec:
-    try: return get_codec(a.codec, n_q=a.n_q) if hasattr(a, 'n_q') else get_codec(a.codec)
+    dev = _device(a)
+    try: return get_codec(a.codec, n_q=a.n_q, device=dev) if hasattr(a, 'n_q') else get_codec(a.codec, device=dev)
     except OfflineError as e: raise OfflineError(f"{str(e).rstrip('.')}; or choose the bundled codec with --codec mini.") from None
 
 def _cmd_tokenize(a):
@@ -133,8 +139,8 @@ def _cmd_tokenize(a):
 
 def _cmd_detokenize(a):
     out = _output_paths(a.output)[0]; check_writable(out)
-    name = a.codec or load_tokens(a.input)[1]['codec']
-    try: codec = get_codec(name)
+    name, dev = a.codec or load_tokens(a.input)[1]['codec'], _device(a)
+    try: codec = get_codec(name, device=dev)
     except OfflineError:
         raise OfflineError(f"{a.input} was made by codec {name!r}, and only that codec can decode it: its pretrained weights must "
                            f"be downloaded, which needs the internet. Decode it once on a machine with internet access (the "
@@ -150,7 +156,8 @@ def _set_threads(a):
 
 def _cmd_demo(a):
     from codectok.demo import run_demo
-    run_demo(out_dir=a.out, seed=a.seed, lm_path=a.lm, maskgit_dir=a.maskgit_dir, gen_seconds=a.gen_seconds)
+    run_demo(out_dir=a.out, seed=a.seed, lm_path=a.lm, maskgit_dir=a.maskgit_dir, gen_seconds=a.gen_seconds,
+             device=_device(a))
 
 # %% ../nbs/12_cli.ipynb #bcbdd600
 _AUDIO_SUFFIXES = ('.wav', '.flac', '.ogg')
@@ -170,12 +177,14 @@ def _cmd_generate(a):
     _check_generate_args(a.seconds, a.batch, a.pitch, a.family, a.temperature, a.top_k, a.top_p)
     outs = _output_paths(a.output, a.batch); _check_tokens_path(a.tokens)
     for p in outs + ([Path(a.tokens)] if a.tokens else []): check_writable(p)
-    codec = get_codec('mini')                                               # the codec the bundled LM was trained on
+    dev = _device(a)
+    codec = get_codec('mini', device=dev)                                   # the codec the bundled LM was trained on
     prompt = None if a.prompt is None else load_audio(a.prompt, sr=codec.sample_rate, min_samples=codec.stride)
-    lm, cond = bundled_lm(a.lm)
+    lm, cond = bundled_lm(a.lm, dev)
+    if a.stream: return _generate_stream(a, lm, cond, codec, prompt, outs[0])
     g = lm_generate(lm, cond, codec, a.seconds, a.pitch, a.family, prompt, a.batch, a.temperature, a.top_k, a.top_p,
                     a.cfg_scale, a.seed, progress=not a.quiet)
-    for p, w in zip(outs, g['wav']): save_audio(p, w.numpy(), codec.sample_rate)
+    for p, w in zip(outs, g['wav']): save_audio(p, w.cpu().numpy(), codec.sample_rate)
     if a.tokens: save_tokens(a.tokens, g['codes'], codec)
     how = f"continuing {g['prompt_frames'] / codec.frame_rate:.2f} s of {a.prompt}" if prompt is not None else 'from the label'
     if prompt is not None and a.pitch is None: how += f" (pitch estimated with pYIN)"
@@ -189,17 +198,39 @@ def _cmd_vamp(a):
     _check_vamp_args(a.periodic, a.width, a.compress, a.inpaint, a.beat)
     out = _output_paths(a.output)[0]; _check_tokens_path(a.tokens)
     for p in [out] + ([Path(a.tokens)] if a.tokens else []): check_writable(p)
-    codec = get_codec('mini')
+    dev = _device(a)
+    codec = get_codec('mini', device=dev)
     wav = load_audio(a.input, sr=codec.sample_rate, min_samples=codec.stride)
-    coarse, c2f = bundled_maskgit(a.maskgit_dir)
+    coarse, c2f = bundled_maskgit(a.maskgit_dir, dev)
     v = vamp_audio(coarse, c2f, codec, wav, steps=a.steps, temperature=a.temperature, seed=a.seed, progress=not a.quiet,
                    periodic=a.periodic, width=a.width, compress=a.compress, inpaint=a.inpaint, beat=a.beat)
-    save_audio(out, v['wav'].numpy(), codec.sample_rate)
+    save_audio(out, v['wav'].cpu().numpy(), codec.sample_rate)
     if a.tokens: save_tokens(a.tokens, v['vamped'], codec, n_samples=len(wav))
     kept = int((~v['mask']).sum())
     print(f"prompt: {kept} of {v['mask'].numel()} tokens kept = {v['prompt_bitrate_bps'] / 1000:.3f} kbps "
           f"(of the codec's {codec.bitrate / 1000:g} kbps)")
     print(f"vamped {v['seconds']:.2f} s in {v['wall_s']:.2f} s: real-time factor {v['real_time_factor']:.3f}")
+    print('wrote ' + ', '.join(map(str, [out] + ([Path(a.tokens)] if a.tokens else []))))
+
+# %% ../nbs/12_cli.ipynb #9fd7c468
+def _generate_stream(a, lm, cond, codec, prompt, out:Path):
+    "`generate --stream`: chunks go to `out` as they come (`save_audio_blocks`); prints first-audio time and cadence."
+    from codectok.streaming import lm_stream
+    from codectok.audio import save_audio_blocks
+    if a.batch != 1: raise ValueError(f"--stream writes one clip; got --batch {a.batch} (drop --stream or use --batch 1).")
+    rec, times, t0 = {}, [], time.perf_counter()
+    def timed(chunks):
+        for w in chunks: times.append(time.perf_counter() - t0); yield w
+    chunks = lm_stream(lm, cond, codec, a.seconds, a.pitch, a.family, prompt, a.temperature, a.top_k, a.top_p,
+                       a.cfg_scale, a.seed, record=rec)
+    save_audio_blocks(out, timed(chunks), codec.sample_rate)
+    codes = torch.cat(rec['codes'], -1)
+    if a.tokens: save_tokens(a.tokens, codes, codec)
+    secs, wall = codes.shape[-1] / codec.frame_rate, time.perf_counter() - t0
+    gaps = np.diff(times) if len(times) > 1 else np.array([0.0])
+    print(f"streamed {secs:.2f} s, MIDI {rec['pitch']} {rec['family']}, in {len(times)} chunks: first audio after "
+          f"{1000 * times[0]:.0f} ms, then a chunk every {1000 * gaps.mean():.0f} ms (max {1000 * gaps.max():.0f}) for "
+          f"{1000 * secs / len(times):.0f} ms of audio each; real-time factor {wall / secs:.3f}")
     print('wrote ' + ', '.join(map(str, [out] + ([Path(a.tokens)] if a.tokens else []))))
 
 # %% ../nbs/12_cli.ipynb #0f6add31
@@ -221,7 +252,9 @@ def _add_generate(sub):
     g.add_argument('--batch', type=int, default=1, help='number of clips (default 1)')
     g.add_argument('--lm', help='LM file (default: the bundled lm.safetensors; its conditioner is <stem>_conditioner.safetensors)')
     g.add_argument('--tokens', help='also save the generated codes to this .npz token file')
+    g.add_argument('--stream', action='store_true', help='write the audio as it is generated (one clip): the file grows chunk by chunk under a temporary name and is moved onto OUT when complete; prints the time to first audio')
     g.add_argument('--quiet', action='store_true', help='no progress bar')
+    g.add_argument('--device', default='auto', help='where the models run: auto (CUDA, else MPS, else CPU), cpu, cuda, cuda:N or mps (default auto)')
     g.add_argument('--threads', type=int, default=1, help='torch CPU threads (default 1: these small models run fastest single-threaded)')
     g.set_defaults(func=_cmd_generate)
 
@@ -243,12 +276,61 @@ def _add_vamp(sub):
     v.add_argument('--maskgit-dir', help='folder with maskgit_coarse.* and maskgit_c2f.* (default: the bundled weights)')
     v.add_argument('--tokens', help='also save the vamped codes to this .npz token file')
     v.add_argument('--quiet', action='store_true', help='no progress bar')
+    v.add_argument('--device', default='auto', help='where the models run: auto (CUDA, else MPS, else CPU), cpu, cuda, cuda:N or mps (default auto)')
     v.add_argument('--threads', type=int, default=1, help='torch CPU threads (default 1: these small models run fastest single-threaded)')
     v.set_defaults(func=_cmd_vamp)
 
+# %% ../nbs/12_cli.ipynb #adcba966
+def _cmd_finetune(a):
+    from dataclasses import replace
+    from codectok.finetune import FinetuneConfig, finetune_folder
+    c = FinetuneConfig(minutes=a.minutes, max_steps=a.steps, lr=a.lr, rank=a.rank, pitch=a.pitch,
+                       family=a.family, heldout=a.heldout, seed=a.seed)
+    c = replace(c, method=a.method or c.method)
+    log = lambda s: print(s, flush=True)
+    card = finetune_folder(a.folder, a.output, c, lm_path=a.lm, skip_bad=a.skip_bad,
+                           overwrite=a.overwrite, progress=not a.quiet, log=log)
+    ov, lm = card['ngram_overlap'], Path(a.output)/'lm.safetensors'
+    n_held = len(card['heldout_files'])
+    held = f"{n_held} file{'s' * (n_held > 1)}" if n_held else 'the end of the file'
+    print(f"fine-tuned ({c.method}) on {card['train_seconds_of_audio']:.1f} s of {a.folder}, held out "
+          f"{held} ({card['heldout_seconds_of_audio']:.1f} s): "
+          f"{card['steps']} steps in {card['train_minutes']:.1f} min ({card['wall_minutes']:.1f} min in all)")
+    print(f"held-out CE {card['heldout_ce_before']:.3f} -> {card['heldout_ce_after']:.3f} nats; "
+          f"{ov['n']}-gram overlap with the training tokens: generated {ov['generated']:.1%}, "
+          f"held-out audio {ov['heldout']:.1%} (far above the held-out share means copying)")
+    label = '' if (c.pitch, c.family) == (60, 'keyboard') else f" --pitch {c.pitch} --family {c.family}"
+    print(f"wrote {a.output}; play it: codectok generate --lm {lm}{label} -o out.wav")
+
+def _add_finetune(sub):
+    from codectok.data import NSYNTH_FAMILIES
+    f = sub.add_parser('finetune', help='fine-tune the bundled language model on a folder of your own sounds (CPU, minutes)',
+                       description='Fine-tune the bundled codec language model on a folder of audio files (any format and '
+                       'rate): tokenize them with the mini codec (cached), hold out a fifth of the files, train for --minutes, '
+                       'report the held-out loss before and after and an n-gram memorisation check, and save a folder that '
+                       '`codectok generate --lm FOLDER/lm.safetensors` reads. Example: `codectok finetune my_sounds/ '
+                       '--minutes 10 -o my_lm/`.')
+    f.add_argument('folder', help='folder of audio files (searched recursively)')
+    f.add_argument('-o', '--output', required=True, help='output folder (new or empty; see --overwrite), written all at once at the end')
+    f.add_argument('--minutes', type=float, default=10.0, help='training wall time in minutes (default 10)')
+    f.add_argument('--steps', type=int, help='stop after this many steps, if sooner')
+    f.add_argument('--method', choices=('lora', 'full'), help='low-rank adapters or every weight (default: the one measured better per minute, see chapter 14)')
+    f.add_argument('--lr', type=float, help='learning rate (default: 3e-4 full, 2e-3 LoRA)')
+    f.add_argument('--rank', type=int, default=8, help='LoRA rank (default 8)')
+    f.add_argument('--pitch', type=int, default=60, help='MIDI label the sounds are taught under (default 60, generate\'s default)')
+    f.add_argument('--family', default='keyboard', help=f"family label, one of {', '.join(NSYNTH_FAMILIES)} (default keyboard, generate's default)")
+    f.add_argument('--heldout', type=float, default=0.2, help='share of the files held out (default 0.2)')
+    f.add_argument('--lm', help='LM to start from (default: the bundled lm.safetensors)')
+    f.add_argument('--skip-bad', action='store_true', help='leave out unreadable, too short or silent files (default: stop and name the file)')
+    f.add_argument('--overwrite', action='store_true', help='replace an existing output folder')
+    f.add_argument('--seed', type=int, default=0)
+    f.add_argument('--quiet', action='store_true', help='no progress lines')
+    f.add_argument('--threads', type=int, help='torch CPU threads (default: all; training uses them better than sampling)')
+    f.set_defaults(func=_cmd_finetune)
+
 # %% ../nbs/12_cli.ipynb #2ea1353c
 def build_parser() -> argparse.ArgumentParser:
-    "The `codectok` argument parser (subcommands: demo, generate, vamp, tokenize, detokenize)."
+    "The `codectok` argument parser (subcommands: demo, generate, vamp, finetune, tokenize, detokenize)."
     p = argparse.ArgumentParser(prog='codectok', description='Language modelling over neural-codec tokens.')
     sub = p.add_subparsers(dest='command', required=True)
     d = sub.add_parser('demo', help='the main job: codec round trips, LM generation and MaskGIT vamping; writes WAVs + an HTML page')
@@ -257,21 +339,24 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--lm', help='LM file (default: the bundled lm.safetensors; skipped if missing)')
     d.add_argument('--maskgit-dir', help='folder of the MaskGIT pair (default: the bundled weights; skipped if missing)')
     d.add_argument('--gen-seconds', type=float, default=2.0, help='seconds per generated clip (default 2)')
+    d.add_argument('--device', default='auto', help='where the models run: auto (CUDA, else MPS, else CPU), cpu, cuda, cuda:N or mps (default auto)')
     d.add_argument('--threads', type=int, default=1, help='torch CPU threads (default 1: these small models run fastest single-threaded)')
     d.set_defaults(func=_cmd_demo)
-    _add_generate(sub); _add_vamp(sub)
+    _add_generate(sub); _add_vamp(sub); _add_finetune(sub)
     t = sub.add_parser('tokenize', help='audio file -> .npz token file')
     t.add_argument('input'); t.add_argument('output')
     t.add_argument('--n-q', type=int, default=8, help='codebooks to keep (default 8 = 6 kbps)')
     t.add_argument('--codec', choices=CODECS, default=None, help='default: mini, or encodec_24khz with CODECTOK_PRETRAINED=1')
     t.add_argument('--chunk-seconds', type=float, default=30.0, help='audio encoded at a time (default 30)')
     t.add_argument('--quiet', action='store_true', help='no progress bar')
+    t.add_argument('--device', default='auto', help='where the models run: auto (CUDA, else MPS, else CPU), cpu, cuda, cuda:N or mps (default auto)')
     t.set_defaults(func=_cmd_tokenize)
     x = sub.add_parser('detokenize', help='.npz token file -> WAV (refuses tokens from another codec)')
     x.add_argument('input'); x.add_argument('output')
     x.add_argument('--codec', choices=CODECS, default=None, help="default: the codec named in the token file")
     x.add_argument('--chunk-seconds', type=float, default=30.0, help='audio decoded at a time (default 30)')
     x.add_argument('--quiet', action='store_true', help='no progress bar')
+    x.add_argument('--device', default='auto', help='where the models run: auto (CUDA, else MPS, else CPU), cpu, cuda, cuda:N or mps (default auto)')
     x.set_defaults(func=_cmd_detokenize)
     return p
 

@@ -16,27 +16,31 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import Dataset
 from .codec_metrics import harmonic_note
+from .core import mix_seed
 
 # %% ../nbs/05_codec_training.ipynb #2e72476d
 class CropDataset(Dataset):
     """Random fixed-length crops (1, crop) of a list of mono waveforms; `len` is how many crops an
-    epoch draws."""
+    epoch draws. Crop `i` is a function of (seed, epoch, i) alone."""
     def __init__(self, wavs,   # list of (S,) arrays/tensors at the codec's sample rate
                  crop:int=24_000,            # crop length in samples
                  n_items:int=10_000,         # crops per epoch
                  min_rms:float=1e-3,         # redraw crops quieter than this (up to 10 times)
-                 seed:int|None=None):
+                 seed:int|None=None):        # None: a fresh random seed
         self.wavs = [torch.as_tensor(np.asarray(w, dtype=np.float32)).flatten() for w in wavs]
         if not self.wavs: raise ValueError("CropDataset needs at least one waveform.")
         if any(len(w) == 0 or not torch.isfinite(w).all() for w in self.wavs):
             raise ValueError("every waveform must be non-empty and finite.")
         self.crop, self.n_items, self.min_rms = crop, n_items, min_rms
-        self.rng = random.Random(seed)
+        self.seed, self.epoch = random.randrange(2**32) if seed is None else seed, 0
     def __len__(self): return self.n_items
+    def set_epoch(self, epoch:int): self.epoch = epoch     # a new set of crops every epoch
     def __getitem__(self, i:int) -> Tensor:  # (1, crop)
+        if not 0 <= i < self.n_items: raise IndexError(f"crop {i} of {self.n_items}")
+        rng = random.Random(mix_seed(self.seed, self.epoch, i))   # the same crop in any process
         for _ in range(10):
-            w = self.wavs[self.rng.randrange(len(self.wavs))]
-            s = self.rng.randrange(max(1, len(w) - self.crop + 1))
+            w = self.wavs[rng.randrange(len(self.wavs))]
+            s = rng.randrange(max(1, len(w) - self.crop + 1))
             x = F.pad(w[s:s + self.crop], (0, max(0, self.crop - len(w))))
             if x.pow(2).mean().sqrt() >= self.min_rms: break
         return x[None]

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 import lightning as L
-from .core import cache_dir, verify_cached, write_cached
+from .core import cache_dir, verify_cached, write_cached, trainer_devices, reseed_rank_
 from .gpt import CodecLM, CodecLMConfig, _check_seq
 
 # %% ../nbs/07_gpt.ipynb #0842b693
@@ -63,6 +63,9 @@ class CodecLMModule(L.LightningModule):
 
     def forward(self, seq, prefix=None): return self.model(seq, prefix)
 
+    def setup(self, stage:str): self.model.freeze_unused_()        # before DDP wraps the model
+    def on_train_start(self): reseed_rank_(self.global_rank)   # DDP: other dropout on each rank
+
     def _loss(self, batch) -> dict:
         codes, cond = _unpack_batch(batch)
         return self.model.loss(codes, cond)
@@ -75,8 +78,8 @@ class CodecLMModule(L.LightningModule):
 
     def validation_step(self, batch, batch_idx):
         out = self._loss(batch)
-        self.log('val_loss', out['loss'], prog_bar=True)
-        for k, ce in enumerate(out['ce']): self.log(f'val_ce_k{k}', ce)
+        self.log('val_loss', out['loss'], prog_bar=True, sync_dist=True)   # mean over DDP ranks
+        for k, ce in enumerate(out['ce']): self.log(f'val_ce_k{k}', ce, sync_dist=True)
 
     def configure_optimizers(self):
         h = self.hparams
@@ -156,13 +159,15 @@ def train_codec_lm(codes_dataset, # (n, K, T) codes tensor, (codes, cond) tensor
                    weight_decay:float=0.1, val_every:int=100, # validate every `val_every` steps
                    log_dir=None, # logs + checkpoints; default `cache_dir('runs', 'codec_lm')`
                    ckpt_path=None, # resume from this Lightning checkpoint (e.g. `<log_dir>/checkpoints/last.ckpt`)
-                   accelerator:str='auto', precision=None, seed:int=0,
+                   accelerator:str='auto', devices=1, strategy='auto', precision=None, # e.g. devices=2, strategy='ddp'
+                   seed:int=0,
                    progress_bar:bool=True, callbacks:list|None=None, num_workers:int=0,
                   ) -> tuple: # (CodecLMModule, lightning Trainer)
     "Train a `CodecLM` on raw codes with Lightning; returns the module (best weights not reloaded) and the trainer."
     from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
     from lightning.pytorch.loggers import CSVLogger
     from torch.utils.data import DataLoader, random_split
+    dev = trainer_devices(accelerator, devices, strategy, precision)
     L.seed_everything(seed, verbose=False)
     ds = _as_dataset(codes_dataset)
     if val_dataset is None:
@@ -186,8 +191,7 @@ def train_codec_lm(codes_dataset, # (n, K, T) codes tensor, (codes, cond) tensor
     trainer = L.Trainer(max_steps=max_steps, val_check_interval=min(val_every, max_steps),
                         check_val_every_n_epoch=None,
                         logger=CSVLogger(log_dir, name='', version=None),
-                        callbacks=cbs + list(callbacks or []), accelerator=accelerator, devices=1,
-                        precision=precision, enable_progress_bar=progress_bar,
+                        callbacks=cbs + list(callbacks or []), **dev, enable_progress_bar=progress_bar,
                         enable_model_summary=False,
                         log_every_n_steps=max(1, min(50, max_steps // 50)), num_sanity_val_steps=0)
     train_dl = DataLoader(ds, batch_size=batch_size, shuffle=True, drop_last=len(ds) >= batch_size,

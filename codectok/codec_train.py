@@ -15,6 +15,9 @@ from torch.utils.data import DataLoader
 import lightning as L
 from fastcore.basics import patch
 from .core import cache_dir, weights_dir, fast_mode, scaled, set_seed, usable_checkpoint
+from .core import mix_seed, trainer_devices
+from .vq import all_reduce_sum, rank0_broadcast
+from encodec.quantization.core_vq import EuclideanCodebook, ema_inplace, laplace_smoothing
 from .codec import MiniCodec, MiniCodecConfig, EncodecCodec, save_mini_codec, load_mini_codec
 from .codec_metrics import multiscale_mel_distance
 from .codec_data import CropDataset, random_length_collate, training_waveforms
@@ -181,6 +184,30 @@ def disc_loss(disc, x:Tensor, y:Tensor) -> Tensor:
     real, _ = disc(x); fake, _ = disc(y.detach())
     return _hinge_d(real, fake)
 
+# %% ../nbs/05_codec_training.ipynb #85edf9f8
+class _SyncedCodebook(EuclideanCodebook):
+    "encodec's EMA codebook, with the batch statistics summed over DDP ranks before each update."
+    def forward(self, x):
+        shape, dtype = x.shape, x.dtype
+        x = self.preprocess(x)                                           # (N, D)
+        self.init_embed_(x)
+        embed_ind = self.quantize(x)
+        quantize = self.dequantize(self.postprocess_emb(embed_ind, shape))
+        if self.training:
+            self.expire_codes_(x)                             # encodec broadcasts rank 0's picks
+            onehot = F.one_hot(embed_ind, self.codebook_size).type(dtype)   # (N, K)
+            n_k, sums = all_reduce_sum(onehot.sum(0), x.detach().t() @ onehot)
+            ema_inplace(self.cluster_size, n_k, self.decay)
+            ema_inplace(self.embed_avg, sums.t(), self.decay)
+            n = laplace_smoothing(self.cluster_size, self.codebook_size, self.epsilon)
+            self.embed.data.copy_(self.embed_avg / (n * self.cluster_size.sum()).unsqueeze(1))
+        return quantize, self.postprocess_emb(embed_ind, shape)
+
+def _sync_codebooks_(model:MiniCodec) -> MiniCodec:
+    "Make every RVQ codebook of `model` a `_SyncedCodebook` (same buffers, same state dict)."
+    for layer in model.quantizer.vq.layers: layer._codebook.__class__ = _SyncedCodebook
+    return model
+
 # %% ../nbs/05_codec_training.ipynb #e83606f0
 class CodecModule(L.LightningModule):
     "Trains a `MiniCodec` with the `TrainConfig` recipe."
@@ -190,7 +217,7 @@ class CodecModule(L.LightningModule):
         ratios = {'ratios': tuple(codec_cfg['ratios'])} if codec_cfg else {}
         self.codec_cfg = MiniCodecConfig(**(codec_cfg or {}) | ratios)
         self.cfg = TrainConfig(**(train_cfg or {}))
-        self.model = MiniCodec(self.codec_cfg)
+        self.model = _sync_codebooks_(MiniCodec(self.codec_cfg))
         self.disc = None
         if self.cfg.discriminator:
             from encodec.msstftd import MultiScaleSTFTDiscriminator
@@ -203,6 +230,10 @@ class CodecModule(L.LightningModule):
 
     @property
     def inited(self) -> bool: return bool(self.model.quantizer.vq.layers[0]._codebook.inited.item())
+
+    def on_train_epoch_start(self):   # new crops each epoch (see `CropDataset`)
+        ds = getattr(self.trainer.train_dataloader, 'dataset', None)
+        if hasattr(ds, 'set_epoch'): ds.set_epoch(self.current_epoch)
 
     def configure_optimizers(self):
         c = self.cfg
@@ -229,7 +260,9 @@ def training_step(self:CodecModule, x:Tensor, batch_idx:int):
     if quantize and not self.inited:                           # k-means init on the latest batches
         S = x.shape[-1]
         m.init_codebooks_(torch.cat([r[..., :S] for r in self._recent if r.shape[-1] >= S]))
-    n_q = random.randint(1, m.cfg.n_q) if random.random() < c.quantizer_dropout else m.cfg.n_q
+        rank0_broadcast(*m.quantizer.buffers())                # DDP: every rank takes rank 0's
+    rng = random.Random(mix_seed(c.seed, self.global_step))    # the same n_q on every rank
+    n_q = rng.randint(1, m.cfg.n_q) if rng.random() < c.quantizer_dropout else m.cfg.n_q
     y, _, commit = m(x, n_q=n_q, quantize=quantize)
     loss, parts = codec_loss(x, y, commit, m.sample_rate, c, self.disc)
     opts = self.optimizers(); opt = opts[0] if isinstance(opts, list) else opts
@@ -238,7 +271,11 @@ def training_step(self:CodecModule, x:Tensor, batch_idx:int):
     opt.step(); self.lr_schedulers().step()
     if self.disc is not None:   # raw optimizer, so global_step counts codec steps only
         opt_d = opts[1]
-        opt_d.optimizer.zero_grad(); disc_loss(self.disc, x, y).backward(); opt_d.optimizer.step()
+        opt_d.optimizer.zero_grad(); disc_loss(self.disc, x, y).backward()
+        if self.trainer.world_size > 1:   # DDP syncs only the codec's step: average these by hand
+            grads = [p.grad for p in self.disc.parameters() if p.grad is not None]
+            for g in all_reduce_sum(*grads): g.div_(self.trainer.world_size)
+        opt_d.optimizer.step()
     rec = dict(loss=loss.item(), mel=parts['mel'].item(), wav=parts['wav'].item(),
                commit=commit.item(), n_q=n_q)
     self.history.append(rec)
@@ -251,7 +288,7 @@ def validation_step(self:CodecModule, x:Tensor, batch_idx:int):
     "Mel distance (VampNet scales) of the full-`n_q` reconstruction, in eval mode (no EMA updates)."
     y, _, _ = self.model(x, quantize=self.inited)
     d = multiscale_mel_distance(x, y, self.model.sample_rate)
-    self.log('val_mel', d, prog_bar=True, batch_size=x.shape[0])
+    self.log('val_mel', d, prog_bar=True, batch_size=x.shape[0], sync_dist=True)   # mean over ranks
     return d
 
 # %% ../nbs/05_codec_training.ipynb #391860b0
@@ -291,8 +328,11 @@ def fit_codec(train_wavs, val_wavs,      # lists of (S,) waveforms at 24 kHz
               ckpt_dir:str|Path|None=None, # checkpoints; resumes from ckpt_dir/last.ckpt if there
               progress:bool=True, accelerator:str='auto', max_minutes:float|None=None,
               init=None, # start from these weights (a path or a `MiniCodec`): new run, new schedule
+              devices=1, strategy='auto', precision=None, # Lightning's, e.g. devices=2, strategy='ddp'
+              callbacks:list|None=None, # more Lightning callbacks
              ) -> CodecModule:
     "Train (or resume training) a mini codec; returns the Lightning module (`.model` is the codec)."
+    dev = trainer_devices(accelerator, devices, strategy, precision)
     cfg = cfg or TrainConfig()
     if init is not None: init, codec_cfg, cfg = _init_codec(init, codec_cfg, cfg)
     codec_cfg = codec_cfg or MiniCodecConfig()
@@ -303,8 +343,9 @@ def fit_codec(train_wavs, val_wavs,      # lists of (S,) waveforms at 24 kHz
     tl, vl = make_loaders(train_wavs, val_wavs, cfg, codec_cfg.sample_rate, codec_cfg.stride)
     ckpt = L.pytorch.callbacks.ModelCheckpoint(dirpath=ckpt_dir, every_n_train_steps=cfg.ckpt_every,
                                               save_last=True, save_top_k=0)
-    trainer = L.Trainer(max_steps=cfg.steps, accelerator=accelerator, devices=1, logger=False,
-                        callbacks=[ckpt], enable_progress_bar=progress, enable_model_summary=False,
+    trainer = L.Trainer(max_steps=cfg.steps, logger=False, callbacks=[ckpt, *(callbacks or [])],
+                        **dev,
+                        enable_progress_bar=progress, enable_model_summary=False,
                         num_sanity_val_steps=0, val_check_interval=cfg.val_every,
                         check_val_every_n_epoch=None,
                         max_time=None if max_minutes is None else {'minutes': max_minutes})
@@ -342,15 +383,20 @@ def train_mini_codec(steps:int=20_000,    # optimizer steps (CPU: ~1-3 steps/s; 
                      train_wavs=None, val_wavs=None, progress:bool=True,
                      max_minutes:float|None=None, codec_cfg:MiniCodecConfig|None=None,
                      init=None,   # start from these weights (a path or a MiniCodec), not scratch
+                     accelerator='auto', devices=1, strategy='auto', precision=None, # as `fit_codec`
                      **train_kw) -> dict:
-    "Train the bundled mini codec end to end, save it (`save_mini_codec`), return an evaluation."
+    """Train the bundled mini codec end to end, save it (`save_mini_codec`), return an evaluation (under
+    DDP only rank 0 saves and evaluates; the other ranks return {'steps', 'rank'})."""
     train_wavs = train_wavs if train_wavs is not None else training_waveforms('train')
     val_wavs = val_wavs if val_wavs is not None else training_waveforms('valid', max_items=64)
     cfg = TrainConfig(steps=steps, **train_kw)
-    module = fit_codec(train_wavs, val_wavs, cfg, codec_cfg, ckpt_dir, progress,
-                       max_minutes=max_minutes, init=init)
+    module = fit_codec(train_wavs, val_wavs, cfg, codec_cfg, ckpt_dir, progress, accelerator,
+                       max_minutes=max_minutes, init=init, devices=devices, strategy=strategy,
+                       precision=precision)
+    rank, steps = module.trainer_.global_rank, module.trainer_.global_step
+    if rank > 0: return dict(steps=steps, rank=rank)
     out = out if out is not None else weights_dir()/'mini_codec.safetensors'
     path = save_mini_codec(module.model, out)
     ev = evaluate_codec(EncodecCodec(load_mini_codec(path)), list(val_wavs)[:16], 24_000)
     print(f"saved {path}; validation: {ev}")
-    return ev | dict(path=str(path), steps=module.trainer_.global_step)
+    return ev | dict(path=str(path), steps=steps)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['family_index', 'label_tensor', 'LabelConditioner', 'ConditionedLMModule', 'train_conditioned_lm', 'lm_loss', 'guided_logits', 'chroma_bottleneck', 'ChromaConditioner', 'save_conditioner', 'load_conditioner']
+__all__ = ['family_index', 'label_tensor', 'LabelConditioner', 'prompt_cond', 'PromptConditioner', 'ConditionedLMModule', 'train_conditioned_lm', 'lm_loss', 'guided_logits', 'chroma_bottleneck', 'ChromaConditioner', 'save_conditioner', 'load_conditioner']
 
 # %% ../nbs/08_prompting.ipynb #1c3e9009
 import json, warnings
@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
-from .core import cache_dir, atomic_write
+from .core import cache_dir, atomic_write, trainer_devices
 from .data import NSYNTH_FAMILIES
 from .audio import SAMPLE_RATE, FRAME_SAMPLES
 from .gpt import CodecLM, CodecLMConfig
@@ -98,6 +98,61 @@ class LabelConditioner(nn.Module):
         "Labels straight to prefix vectors: `cond.prefix(60, 'brass')` -> (1, P, n_embd)."
         return self(label_tensor(pitch, family).to(self.pitch_emb.weight.device))
 
+# %% ../nbs/08_prompting.ipynb #a1335bd4
+def prompt_cond(embedding=None, # (D,) or (B, D) prompt embedding(s), or None
+                pitch=None, family=None, # NSynth labels (int / name / sequences), or None
+                d_prompt:int|None=None, # the embedding width when `embedding` is None
+                batch_size:int|None=None) -> Tensor: # (B, D + 2) rows for `PromptConditioner`
+    "Pack an audio-prompt embedding and/or labels into `PromptConditioner` rows (NaN / -1: absent)."
+    if embedding is None and d_prompt is None:
+        raise ValueError("pass an embedding, or d_prompt (its width) when there is none.")
+    emb = None if embedding is None else torch.as_tensor(embedding, dtype=torch.float32)
+    if emb is not None and emb.ndim == 1: emb = emb[None]
+    lab = None
+    if pitch is not None or family is not None:
+        if pitch is None or family is None:
+            raise ValueError("pass both pitch and family, or neither.")
+        lab = label_tensor(pitch, family).float()
+    B = next((len(x) for x in (emb, lab) if x is not None), batch_size or 1)
+    if emb is not None and lab is not None and len(emb) != len(lab):
+        raise ValueError(f"got {len(emb)} embeddings but {len(lab)} label rows.")
+    D = emb.shape[1] if emb is not None else d_prompt
+    emb = torch.full((B, D), float('nan')) if emb is None else emb
+    lab = torch.full((B, 2), -1.0) if lab is None else lab
+    return torch.cat([emb, lab], 1)
+
+class PromptConditioner(nn.Module):
+    "Audio-prompt embedding + optional labels -> 2 prefix vectors (B, 2, n_embd)."
+    def __init__(self, n_embd:int, # the LM width
+                 d_prompt:int, # the prompt embedding width (e.g. `PromptEncoderConfig.d_model`)
+                 p_drop_audio:float=0.2, p_drop_labels:float=0.5): # training-only part dropout
+        super().__init__()
+        self.n_embd, self.d_prompt = n_embd, d_prompt
+        self.p_drop_audio, self.p_drop_labels = p_drop_audio, p_drop_labels
+        self.proj = nn.Linear(d_prompt, n_embd)                     # the blog's projection to the LM width
+        self.labels = LabelConditioner(n_embd, single=True)         # pitch + family, summed
+        self.no_audio, self.no_labels = nn.Parameter(torch.zeros(n_embd)), nn.Parameter(torch.zeros(n_embd))
+
+    def forward(self, cond:Tensor) -> Tensor: # (B, d_prompt + 2) from `prompt_cond`
+        if cond.ndim != 2 or cond.shape[1] != self.d_prompt + 2:
+            raise ValueError(f"expected (B, {self.d_prompt + 2}) rows from prompt_cond, got {tuple(cond.shape)}.")
+        emb, p, f = cond[:, :self.d_prompt], cond[:, -2].long(), cond[:, -1].long()
+        has_a, has_p, has_f = ~emb.isnan().any(1), p >= 0, f >= 0
+        if self.training:                                           # drop each part at random
+            has_a = has_a & (torch.rand_like(has_a.float()) >= self.p_drop_audio)
+            keep = torch.rand_like(has_p.float()) >= self.p_drop_labels
+            has_p, has_f = has_p & keep, has_f & keep
+        a = torch.where(has_a[:, None], self.proj(emb.nan_to_num()), self.no_audio)
+        lab = (self.labels.pitch_emb(p.clamp(0, 127)) * has_p[:, None]
+               + self.labels.family_emb(f.clamp(0, len(NSYNTH_FAMILIES) - 1)) * has_f[:, None])
+        lab = torch.where((has_p | has_f)[:, None], lab, self.no_labels)
+        return torch.stack([a, lab], 1)
+
+    def prefix(self, embedding=None, pitch=None, family=None, batch_size=None) -> Tensor:
+        "`cond.prefix(emb)`, `cond.prefix(pitch=60, family='brass')` or both -> (B, 2, n_embd)."
+        rows = prompt_cond(embedding, pitch, family, self.d_prompt, batch_size)
+        return self(rows.to(self.proj.weight.device))
+
 # %% ../nbs/08_prompting.ipynb #39b5075d
 class ConditionedLMModule(CodecLMModule):
     "`CodecLMModule` plus a conditioner trained with it: batches `(codes, cond)`, prefix = `conditioner(cond)`."
@@ -116,9 +171,12 @@ def train_conditioned_lm(codes:Tensor, # (n, K, T) raw codes
                          batch_size:int=32, max_steps:int=1000, lr:float=1e-3, val_every:int=200,
                          log_dir=None, seed:int=0, progress_bar:bool=False,
                          init:CodecLM|None=None, # warm start: copy this trained model's weights (same config) first
+                         accelerator='auto', devices=1, strategy='auto', precision=None, # Lightning's
+                         callbacks:list|None=None,
                         ) -> ConditionedLMModule: # eval mode
     "Train a `CodecLM` and its conditioner together (use `config.cond_dropout > 0` for CFG)."
     from torch.utils.data import TensorDataset
+    dev = trainer_devices(accelerator, devices, strategy, precision)
     if len(codes) != len(cond):
         raise ValueError(f"got {len(codes)} code sequences but {len(cond)} conditions.")
     module = ConditionedLMModule(config, conditioner, lr=lr, max_steps=max_steps,
@@ -130,7 +188,7 @@ def train_conditioned_lm(codes:Tensor, # (n, K, T) raw codes
     return _fit(module, TensorDataset(codes, cond),
                 TensorDataset(*val) if val is not None else None, batch_size, max_steps,
                 Path(log_dir) if log_dir is not None else cache_dir('runs', 'conditioned_lm'),
-                val_every, seed, progress_bar)
+                val_every, seed, progress_bar, dev, callbacks)
 
 def lm_loss(model:CodecLM, codes:Tensor, # (B, K, T) raw codes
             prefix:Tensor|None=None) -> float:
@@ -169,8 +227,8 @@ def chroma_bottleneck(wav, # (S,), (B, S) or (B, 1, S) float audio
     x, hop = _check_wav(wav), _chroma_hop(sr, frame_rate, n_fft)
     with warnings.catch_warnings():      # short clips: librosa warns that n_fft > the signal
         warnings.simplefilter('ignore')
-        C = librosa.feature.chroma_stft(y=x.numpy(), sr=sr, n_fft=n_fft, hop_length=hop, norm=None,
-                                        tuning=0.0)                                # (B, 12, frames)
+        C = librosa.feature.chroma_stft(y=x.cpu().numpy(), sr=sr, n_fft=n_fft, hop_length=hop,
+                                        norm=None, tuning=0.0)                     # (B, 12, frames)
     C = torch.from_numpy(C).float()[..., :-(-x.shape[1] // hop)].transpose(1, 2)  # (B, T, 12)
     energy = C.sum(-1)                                                             # (B, T)
     loud = energy > energy.amax(1, keepdim=True) * 10 ** (silence_db / 10)
@@ -212,7 +270,10 @@ def save_conditioner(cond:nn.Module, # a `LabelConditioner` or `ChromaConditione
     if isinstance(cond, LabelConditioner):
         kind, kw = 'LabelConditioner', dict(n_embd=cond.n_embd, single=cond.single)
     elif isinstance(cond, ChromaConditioner): kind, kw = 'ChromaConditioner', dict(n_embd=cond.proj.out_features, pool=cond.pool)
-    else: raise ValueError(f"expected a LabelConditioner or ChromaConditioner, got {type(cond).__name__}.")
+    elif isinstance(cond, PromptConditioner):
+        kind, kw = 'PromptConditioner', dict(n_embd=cond.n_embd, d_prompt=cond.d_prompt, p_drop_audio=cond.p_drop_audio,
+                                             p_drop_labels=cond.p_drop_labels)
+    else: raise ValueError(f"expected a LabelConditioner, PromptConditioner or ChromaConditioner, got {type(cond).__name__}.")
     path = Path(path)
     if path.suffix != '.safetensors':
         raise ValueError(f"path must end in .safetensors, got {path.name!r}.")
@@ -234,7 +295,7 @@ def load_conditioner(path, device='cpu') -> nn.Module: # eval mode
     with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
     if meta.get('format') != 'codectok.conditioner':
         raise ValueError(f"{path} is not a conditioner checkpoint (format={meta.get('format')!r}).")
-    cond = dict(LabelConditioner=LabelConditioner, ChromaConditioner=ChromaConditioner)[
+    cond = dict(LabelConditioner=LabelConditioner, ChromaConditioner=ChromaConditioner, PromptConditioner=PromptConditioner)[
         meta['kind']
     ](**json.loads(meta['kwargs']))
     cond.load_state_dict(load_file(str(path)))

@@ -12,10 +12,11 @@ import torch
 from IPython.display import Audio
 
 # %% auto #0
-__all__ = ['PRETRAINED_FIX', 'fast_mode', 'use_pretrained', 'offline_mode', 'scaled', 'set_seed', 'default_device', 'weights_dir',
-           'cache_dir', 'check_writable', 'atomic_write', 'OfflineError', 'is_network_error', 'no_network',
-           'fetch_pretrained', 'CacheWarning', 'file_record', 'check_record', 'cache_lock', 'write_cached',
-           'verify_cached', 'cached_file', 'usable_checkpoint', 'as_numpy_audio', 'AudioPlayer', 'play']
+__all__ = ['PRETRAINED_FIX', 'fast_mode', 'use_pretrained', 'offline_mode', 'scaled', 'set_seed', 'mix_seed', 'reseed_rank_',
+           'default_device', 'trainer_devices', 'weights_dir', 'cache_dir', 'check_writable', 'atomic_write',
+           'OfflineError', 'is_network_error', 'no_network', 'fetch_pretrained', 'CacheWarning', 'file_record',
+           'check_record', 'cache_lock', 'write_cached', 'verify_cached', 'cached_file', 'usable_checkpoint',
+           'as_numpy_audio', 'AudioPlayer', 'play']
 
 # %% ../nbs/00_core.ipynb #69da6516
 def _env_flag(name:str, default:bool|None=None) -> bool|None:
@@ -57,12 +58,38 @@ def set_seed(seed:int=0) -> None:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
     random.seed(int(seed)); np.random.seed(int(seed) % 2**32); torch.manual_seed(int(seed))
 
+# %% ../nbs/00_core.ipynb #94f8534d
+def mix_seed(seed:int, *keys:int) -> int:
+    "A seed from `seed` and integer keys (index, epoch, rank, step): same keys, same seed, in any process."
+    if any(int(k) < 0 for k in (seed, *keys)):
+        raise ValueError(f"seed and keys must be non-negative integers, got {(seed, *keys)}.")
+    state = np.random.SeedSequence([int(seed), *map(int, keys)]).generate_state(1, np.uint64)
+    return int(state[0] >> 1)                                                  # < 2**63
+
+# %% ../nbs/00_core.ipynb #8f48b808
+def reseed_rank_(rank:int) -> None:
+    "On DDP rank > 0, reseed torch from its seed and the rank; rank 0 keeps its random stream."
+    if rank > 0: torch.manual_seed(mix_seed(torch.initial_seed(), rank))
+
 # %% ../nbs/00_core.ipynb #53f408de
 def default_device() -> torch.device:
     "The accelerator when one is present (CUDA, then Apple MPS), otherwise the CPU."
     if torch.cuda.is_available(): return torch.device('cuda')
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
+
+# %% ../nbs/00_core.ipynb #03ec9c2c
+_CHILD_PROCESS_STRATEGIES = ('spawn', 'fork', 'notebook')
+
+def trainer_devices(accelerator='auto', devices=1, strategy='auto', precision=None) -> dict:
+    "The checked device arguments of a Lightning `Trainer`: where and how a fit function trains."
+    if isinstance(strategy, str): name, start = strategy, None
+    else: name, start = type(strategy).__name__, getattr(strategy, '_start_method', None)
+    if (start or '') in ('spawn', 'fork', 'forkserver') or (
+            isinstance(strategy, str) and any(s in name for s in _CHILD_PROCESS_STRATEGIES)):
+        raise ValueError(f"strategy={name!r} trains in child processes whose results do not come "
+                         "back; use strategy='ddp' from a script (python train.py), not a notebook.")
+    return dict(accelerator=accelerator, devices=devices, strategy=strategy, precision=precision)
 
 # %% ../nbs/00_core.ipynb #956abd93
 def weights_dir() -> Path:

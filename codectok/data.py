@@ -20,7 +20,8 @@ from .audio import SAMPLE_RATE, FRAME_SAMPLES, check_audio, load_audio, save_aud
 # %% auto #0
 __all__ = ['NSYNTH_FAMILIES', 'NSYNTH_SOURCES', 'SPLITS', 'PHRASE_KINDS', 'NSYNTH_URL', 'NSYNTH_FIX', 'soundfont_path',
            'gm_family', 'gm_source', 'gm_pitch_range', 'render_note', 'rms', 'pitch_error_cents', 'nsynth_mini_plan',
-           'make_phrase', 'render_phrase', 'render_nsynth_mini', 'NSynthDataset', 'PhraseDataset', 'download_nsynth']
+           'make_phrase', 'render_phrase', 'render_nsynth_mini', 'NSynthDataset', 'PhraseDataset', 'nsynth_url',
+           'download_nsynth']
 
 # %% ../nbs/03_audio_data.ipynb #34fb3b26
 def soundfont_path() -> Path:
@@ -376,7 +377,12 @@ NSYNTH_URL = 'http://download.magenta.tensorflow.org/datasets/nsynth/nsynth-{spl
 NSYNTH_FIX = ("codectok's offline NSynth-mini (`render_nsynth_mini`) is used whenever CODECTOK_PRETRAINED is unset (or 0): "
               "unset it, or run this on a machine with internet access")
 
-def download_nsynth(split:str='valid', root=None) -> Path:
+def nsynth_url(split:str) -> str:
+    "Where NSynth `split` is downloaded from: `NSYNTH_URL`, or the `{split}` template in `CODECTOK_NSYNTH_URL` (a mirror)."
+    return (os.environ.get('CODECTOK_NSYNTH_URL') or NSYNTH_URL).format(split=split)
+
+def download_nsynth(split:str='valid', root=None,
+                    url:str|None=None) -> Path: # the archive's URL (http(s):// or file://); default `nsynth_url(split)`
     "Download and unpack NSynth `split` into `root` (default `cache_dir('nsynth')`); returns `root` (needs internet)."
     if split not in SPLITS: raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
     root = Path(root) if root is not None else cache_dir('nsynth')
@@ -386,7 +392,7 @@ def download_nsynth(split:str='valid', root=None) -> Path:
         if (root/f'nsynth-{split}'/'examples.json').is_file(): return root
         part = Path(tempfile.mkdtemp(dir=root, prefix=f'.nsynth-{split}.'))   # unpacked here, moved into place when whole
         try:
-            url = NSYNTH_URL.format(split=split)
+            url = url or nsynth_url(split)
             fetch_pretrained(f"the NSynth {split!r} split ({url})", lambda: urllib.request.urlretrieve(url, part/'nsynth.tar.gz'), NSYNTH_FIX)
             with tarfile.open(part/'nsynth.tar.gz') as tf:
                 try: tf.extractall(part, filter='data')      # refuse unsafe paths (Python >= 3.10.12)

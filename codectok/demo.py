@@ -15,10 +15,11 @@ from .codec import get_codec
 from .codec_metrics import multiscale_mel_distance, pitch_cents_error
 from .gpt import CodecLMConfig
 from .bundled import bundled_lm, bundled_maskgit, lm_generate, vamp_audio
+from .bundled import LM_FILE, trained_codec, resolve_device
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['DEMO_NOTES', 'run_demo']
+__all__ = ['DEMO_NOTES', 'demo_codec', 'run_demo']
 
 # %% ../nbs/11_demo.ipynb #8cf5524d
 DEMO_NOTES = [  # (GM program, MIDI pitch, label)
@@ -51,9 +52,9 @@ def _save_clip(out:Path, fn:str, x, sr:int) -> str:
     save_audio(out/fn, np.clip(as_numpy_audio(x), -1, 1), sr); return fn
 
 # %% ../nbs/11_demo.ipynb #2be5c48c
-def _load_lm(lm_path):
+def _load_lm(lm_path, device='cpu'):
     "-> ((lm, conditioner), None), or (None, why) when there is no LM file."
-    try: return bundled_lm(lm_path), None
+    try: return bundled_lm(lm_path, device), None
     except FileNotFoundError as e: return None, str(e)
 
 # %% ../nbs/11_demo.ipynb #87e3385d
@@ -105,7 +106,7 @@ def _vamp_part(out:Path, codec, maskgit_dir, seconds, steps:int, seed:int, verbo
                period:int=16):
     "Vamp a rendered flute arpeggio with a periodic prompt (every `period`-th frame kept)."
     from codectok.data import make_phrase, render_phrase
-    try: coarse, c2f = bundled_maskgit(maskgit_dir)
+    try: coarse, c2f = bundled_maskgit(maskgit_dir, codec.device)
     except FileNotFoundError as e: return dict(skipped=str(e)), [], []
     sr = codec.sample_rate
     rng = np.random.default_rng(seed)
@@ -114,7 +115,7 @@ def _vamp_part(out:Path, codec, maskgit_dir, seconds, steps:int, seed:int, verbo
     if seconds: wav = wav[:int(seconds * sr)]
     v = vamp_audio(coarse, c2f, codec, wav, periodic=period, steps=steps, seed=seed,
                    progress=verbose)
-    with torch.inference_mode(): recon = codec.decode(v['codes'])[0, 0, :len(wav)]
+    with torch.inference_mode(): recon = codec.decode(v['codes'])[0, 0, :len(wav)].cpu()
     kbps = v['prompt_bitrate_bps'] / 1000
     vamped_fn = _save_clip(out, f'vamp_p{period}.wav', v['wav'], sr)
     files = [('original', _save_clip(out, 'vamp_phrase.wav', wav, sr), None),
@@ -144,7 +145,7 @@ def _note_part(out:Path, codec, wav:Tensor, stem:str, n_qs, lm_config) -> tuple:
     note = dict(frames=codes.shape[-1], pattern_round_trip_exact=exact, n_q={})
     clips, files = [('original', wav.numpy())], [('original', f'{stem}_original.wav', None)]
     for k in n_qs:                                                      # 3. decode from k codebooks
-        y = codec.set_n_q(k).decode(codes[:, :k], length=len(wav))[0, 0]
+        y = codec.set_n_q(k).decode(codes[:, :k], length=len(wav))[0, 0].cpu()
         fn = _save_clip(out, f'{stem}_{k}q.wav', y, sr)
         mel = float(multiscale_mel_distance(wav, y, sr))
         cents = pitch_cents_error(wav.numpy(), y.numpy(), sr)
@@ -154,6 +155,25 @@ def _note_part(out:Path, codec, wav:Tensor, stem:str, n_qs, lm_config) -> tuple:
         clips.append((f'{k} codebooks', y.numpy()))
         files.append((f'{k} codebooks', fn, codec.bitrate))
     return note, clips, files, t_codec
+
+# %% ../nbs/11_demo.ipynb #8fed00d4
+def demo_codec(lm_path=None, maskgit_dir=None) -> tuple: # (codec name for `get_codec`, why)
+    "The codec the demo's models were trained on (from their cards), or `get_codec()`'s when none says."
+    lm = Path(lm_path) if lm_path is not None else weights_dir()/LM_FILE
+    mg = (Path(maskgit_dir) if maskgit_dir is not None else weights_dir())/'maskgit_coarse.safetensors'
+    named = {what: trained_codec(p) for what, p in (('LM', lm), ('MaskGIT', mg)) if p.is_file()}
+    names = set(named.values()) - {None}
+    if len(names) > 1:
+        raise ValueError(f"the models were trained on different codecs ({named}); "
+                         "give an LM and a MaskGIT pair trained on one codec.")
+    if not names:
+        name = 'encodec_24khz' if use_pretrained() else 'mini'
+        return name, "get_codec()'s choice: no model card records the models' codec"
+    name = names.pop()
+    why = f"the codec the models were trained on (from their cards: {', '.join(named)})"
+    if use_pretrained() and name != 'encodec_24khz':
+        why += "; CODECTOK_PRETRAINED=1 does not change it: the models read only this codec's tokens"
+    return name, why
 
 # %% ../nbs/11_demo.ipynb #2068edf5
 def run_demo(out_dir='demo_out', # folder for the WAVs and the HTML page
@@ -166,14 +186,18 @@ def run_demo(out_dir='demo_out', # folder for the WAVs and the HTML page
              maskgit_dir=None, # folder of the MaskGIT pair; default the bundled one (or skipped)
              gen_seconds:float=2.0, # seconds per generated clip (the bundled LM is trained on 2 s)
              vamp_steps:int=24, # MaskGIT decoding passes
+             device='auto', # 'auto' (CUDA, else MPS, else CPU), 'cpu', 'cuda', ...
             ) -> dict:
     "Render → tokenize → pattern → decode `notes`, generate, vamp; write WAVs, PNGs and a page."
     from codectok.data import render_note
     set_seed(seed); t_start = time.perf_counter()
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    codec = get_codec(n_q=max(n_qs))
+    dev = resolve_device(device)
+    name, why = demo_codec(lm_path, maskgit_dir)                          # the models' codec
+    codec = get_codec(name, n_q=max(n_qs), device=dev)
     sr, figures, rows, players = codec.sample_rate, {'codec': repr(codec), 'notes': []}, [], []
-    t_codec, loaded = 0.0, _load_lm(lm_path)
+    figures.update(codec_choice=why, device=str(dev))
+    t_codec, loaded = 0.0, _load_lm(lm_path, dev)
     lm_config = loaded[0][0].config if loaded[0] else CodecLMConfig(n_q=max(n_qs))   # or the delay
     figures['pattern'] = lm_config.pattern
     for program, pitch, label in tqdm(notes, desc='demo: codec', disable=not verbose):
@@ -210,7 +234,7 @@ def _write_outputs(out:Path, figures:dict, players:list, rows:list, gen_rows:lis
 
 # %% ../nbs/11_demo.ipynb #ba3b963c
 def _print_summary(figures:dict, out:Path):
-    print(f"codec: {figures['codec']}")
+    print(f"codec: {figures['codec']} ({figures['codec_choice']})")
     for n in figures['notes']:
         ladder = '  '.join(f"{k}q {v['kbps']:g} kbps mel {v['mel_distance']:.3f}"
                            for k, v in n['n_q'].items())
@@ -242,7 +266,8 @@ def _html_page(players:list, figures:dict, images=('spectrograms.png',)) -> str:
     parts = ['<!doctype html><meta charset="utf-8"><title>codectok demo</title>',
              '<style>body{font-family:sans-serif;max-width:960px;margin:auto} td{padding:2px 8px} '
              'audio{width:220px}</style>',
-             '<h1>codectok demo</h1>', f"<p>{e(figures['codec'])}</p>", '<table>']
+             '<h1>codectok demo</h1>',
+             f"<p>{e(figures['codec'])}: {e(figures.get('codec_choice', ''))}</p>", '<table>']
     for label, files in players:
         parts.append(f'<tr><th colspan="{len(files)}" style="text-align:left">{e(label)}</th>'
                      '</tr><tr>')

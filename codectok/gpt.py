@@ -157,6 +157,15 @@ class CodecLM(nn.Module):
         for w in (self.emb.weight, self.head.weight, self.null_prefix_vec):
             nn.init.normal_(w, std=0.02)
         nn.init.zeros_(self.head.bias)
+        self.freeze_unused_()
+
+    def freeze_unused_(self) -> 'CodecLM':
+        """Freeze what training never reaches (multi-GPU DDP needs a gradient for every trainable
+        parameter): GPT-2's token table (we feed vectors), and the null prefix unless condition dropout
+        trains it."""
+        self.backbone.wte.requires_grad_(False)
+        if self.config.cond_dropout == 0: self.null_prefix_vec.requires_grad_(False)
+        return self
 
     @property
     def device(self) -> torch.device: return self.emb.weight.device

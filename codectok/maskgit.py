@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 import lightning as L
 from fastcore.basics import patch
-from .core import atomic_write
+from .core import atomic_write, trainer_devices, reseed_rank_
 from .masks import _mask_shape
 
 # %% ../nbs/10_vamping.ipynb #a19e2dc5
@@ -229,6 +229,8 @@ class LitMaskGIT(L.LightningModule):
 
     def _codes(self, batch): return batch['codes'] if isinstance(batch, dict) else batch
 
+    def on_train_start(self): reseed_rank_(self.global_rank)   # DDP: other masks on each rank
+
     def training_step(self, batch, batch_idx):
         out = maskgit_step(self.model, self._codes(batch))
         self.log_dict({'train/loss': out['loss'], 'train/acc': out['acc']}, prog_bar=True)
@@ -238,7 +240,8 @@ class LitMaskGIT(L.LightningModule):
     def validation_step(self, batch, batch_idx):
         g = torch.Generator(device=self.device).manual_seed(self._val_seed + batch_idx)   # fixed
         out = maskgit_step(self.model, self._codes(batch), g)
-        self.log_dict({'val/loss': out['loss'], 'val/acc': out['acc']}, prog_bar=True)
+        self.log_dict({'val/loss': out['loss'], 'val/acc': out['acc']}, prog_bar=True,
+                      sync_dist=True)                                         # mean over ranks
 
     def configure_optimizers(self):
         h = self.hparams
@@ -254,17 +257,19 @@ def fit_maskgit(config:MaskGITConfig, train,     # (n, K, T) tensor of windows, 
                 val=None, max_steps:int=1000, batch_size:int=16, lr:float=1e-3, warmup:int=100,
                 ckpt_dir=None,                       # folder for Lightning checkpoints (None: none)
                 seed:int=0, accelerator:str='auto', val_every:int|None=None,
-                **trainer_kw) -> LitMaskGIT:
+                devices=1, strategy='auto', precision=None, # Lightning's, e.g. devices=2, strategy='ddp'
+                callbacks:list|None=None, **trainer_kw) -> LitMaskGIT:
     "Train a MaskGIT with Lightning; returns the `LitMaskGIT` (its `history`: the training losses)."
     from torch.utils.data import DataLoader
     if max_steps < 1: raise ValueError(f"max_steps must be positive, got {max_steps}.")
+    dev = trainer_devices(accelerator, devices, strategy, precision)
     L.seed_everything(seed, verbose=False)
     lit = LitMaskGIT(config, lr=lr, warmup=warmup, seed=seed)
     dl = DataLoader(train, batch_size=batch_size, shuffle=True, drop_last=len(train) >= batch_size)
     vdl = None if val is None else DataLoader(val, batch_size=batch_size)
     cbs = [] if ckpt_dir is None else [L.pytorch.callbacks.ModelCheckpoint(
         dirpath=ckpt_dir, save_last=True, monitor='val/loss' if val is not None else None)]
-    kw = dict(max_steps=max_steps, accelerator=accelerator, devices=1, logger=False, callbacks=cbs,
+    kw = dict(max_steps=max_steps, **dev, logger=False, callbacks=cbs + list(callbacks or []),
               enable_checkpointing=ckpt_dir is not None, enable_progress_bar=False,
               enable_model_summary=False,
               val_check_interval=val_every if val is not None and val_every else None,

@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from torch import Tensor
 import lightning as L
 from .codec_metrics import _mel_fb  # the cached mel filterbank of chapter 04
-from .core import cache_dir, weights_dir, atomic_write, fetch_pretrained
+from .core import cache_dir, weights_dir, atomic_write, fetch_pretrained, default_device
+from .core import trainer_devices, reseed_rank_
 from .audio import SAMPLE_RATE, FRAME_SAMPLES
 
 # %% auto #0
@@ -47,19 +48,39 @@ def check_prompt(prompt, # (D,) or (B, D) float embedding(s), tensor or array
     if not torch.isfinite(x).all(): raise ValueError("the prompt contains NaN or infinite values.")
     return x.float()
 
+# %% ../nbs/08_prompting.ipynb #b8fe60a4
+def _check_wav(wav, name:str='audio') -> Tensor:
+    "(S,), (B, S) or (B, 1, S) float audio -> (B, S) float32, or a ValueError."
+    x = wav if torch.is_tensor(wav) else torch.as_tensor(np.asarray(wav))
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be float samples in [-1, 1], got dtype {x.dtype}.")
+    if x.ndim == 3 and x.shape[1] == 1: x = x[:, 0]
+    if x.ndim == 1: x = x[None]
+    if x.ndim != 2:
+        raise ValueError(f"{name} must have shape (S,), (B, S) or (B, 1, S), got {tuple(x.shape)}.")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(x.shape)}); pass at least one sample.")
+    if not torch.isfinite(x).all(): raise ValueError(f"{name} contains NaN or infinite samples.")
+    return x.float()
+
 # %% ../nbs/08_prompting.ipynb #84dc5780
-ENCODECMAE_INSTALL = "pip install git+https://github.com/habla-liaa/encodecmae"
+ENCODECMAE_INSTALL = ("git clone https://github.com/habla-liaa/encodecmae && pip install -e ./encodecmae"
+                      " (then restart Python); `pip install git+<repo>` misses `encodecmae.models`")
 
 def load_encodecmae(name:str='mel256-ec-base_st', # an EnCodecMAE checkpoint name (downloads from the model hub)
-                    device:str='cpu'):
+                    device=None): # where to run it; None: `default_device()`
     "Load a pretrained EnCodecMAE model (needs the `encodecmae` package and the internet)."
     try: import encodecmae
-    except ImportError:
-        raise ImportError(
-            "EnCodecMAE prompts need the `encodecmae` package, which is not installed:"
-            f" `{ENCODECMAE_INSTALL}` (its checkpoints also need the model hub). Offline, use"
-            " codectok's `PromptEncoder`."
-        ) from None
+    except ImportError as e:
+        if isinstance(e, ModuleNotFoundError) and e.name == 'encodecmae':
+            raise ImportError(
+                "EnCodecMAE prompts need the `encodecmae` package, which is not installed:"
+                f" `{ENCODECMAE_INSTALL}` (its checkpoints also need the model hub). Offline, use"
+                " codectok's `PromptEncoder`."
+            ) from None
+        raise ImportError(f"the `encodecmae` package is installed but does not import ({e}); "
+                          f"reinstall it from a clone: `{ENCODECMAE_INSTALL}`.") from e
+    device = str(default_device() if device is None else device)
     return fetch_pretrained(f"the EnCodecMAE checkpoint {name!r}",
                             lambda: encodecmae.load_model(name, device=device))
 
@@ -77,27 +98,13 @@ def encodecmae_embedding(model, # from `load_encodecmae`
         if x.shape[0] != 1:
             raise ValueError(f"pass one sound at a time, got a batch of {x.shape[0]}.")
         with tempfile.TemporaryDirectory() as d:
-            sf.write(f'{d}/prompt.wav', x[0].numpy(), sr)
+            sf.write(f'{d}/prompt.wav', x[0].cpu().numpy(), sr)
             feats = model.extract_features_from_file(f'{d}/prompt.wav')
     feats = torch.as_tensor(np.asarray(feats)).float()
     if feats.ndim == 3: feats = feats[0]  # (1, T', D) -> (T', D)
     return check_prompt(feats.mean(0))
 
 # %% ../nbs/08_prompting.ipynb #086b8380
-def _check_wav(wav, name:str='audio') -> Tensor:
-    "(S,), (B, S) or (B, 1, S) float audio -> (B, S) float32, or a ValueError."
-    x = wav if torch.is_tensor(wav) else torch.as_tensor(np.asarray(wav))
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be float samples in [-1, 1], got dtype {x.dtype}.")
-    if x.ndim == 3 and x.shape[1] == 1: x = x[:, 0]
-    if x.ndim == 1: x = x[None]
-    if x.ndim != 2:
-        raise ValueError(f"{name} must have shape (S,), (B, S) or (B, 1, S), got {tuple(x.shape)}.")
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {tuple(x.shape)}); pass at least one sample.")
-    if not torch.isfinite(x).all(): raise ValueError(f"{name} contains NaN or infinite samples.")
-    return x.float()
-
 def mel_frames(wav, # (S,), (B, S) or (B, 1, S) float audio
                sr:int=SAMPLE_RATE, n_mels:int=64, n_fft:int=1024,
                hop:int=FRAME_SAMPLES, # 320 samples = one codec frame at 24 kHz
@@ -260,6 +267,8 @@ class PromptEncoderModule(L.LightningModule):
             dict(config=asdict(cfg), lr=lr, weight_decay=weight_decay, warmup_steps=warmup_steps)
         )
 
+    def on_train_start(self): reseed_rank_(self.global_rank)   # DDP: other masks on each rank
+
     def _loss(self, batch, mask=None) -> dict:
         feats, codes = (batch['feats'], batch['codes']) if isinstance(batch, dict) else batch
         c = self.encoder.config
@@ -275,7 +284,8 @@ class PromptEncoderModule(L.LightningModule):
 
     def validation_step(self, batch, batch_idx):
         out = self._loss(batch)
-        self.log('val_loss', out['loss'], prog_bar=True); self.log('val_acc', out['acc'])
+        self.log('val_loss', out['loss'], prog_bar=True, sync_dist=True)   # mean over DDP ranks
+        self.log('val_acc', out['acc'], sync_dist=True)
 
     def configure_optimizers(self):
         h = self.hparams
@@ -286,8 +296,9 @@ class PromptEncoderModule(L.LightningModule):
         return dict(optimizer=opt, lr_scheduler=dict(scheduler=sched, interval='step'))
 
 # %% ../nbs/08_prompting.ipynb #ace1add2
-def _fit(module, train_ds, val_ds, batch_size, max_steps, log_dir, val_every, seed, progress_bar):
-    "Shared Lightning loop for this chapter's modules."
+def _fit(module, train_ds, val_ds, batch_size, max_steps, log_dir, val_every, seed, progress_bar,
+         dev:dict|None=None, callbacks:list|None=None):
+    "Shared Lightning loop for this chapter's modules; `dev`: checked `trainer_devices` arguments."
     from lightning.pytorch.loggers import CSVLogger
     from torch.utils.data import DataLoader
     L.seed_everything(seed, verbose=False)
@@ -295,7 +306,7 @@ def _fit(module, train_ds, val_ds, batch_size, max_steps, log_dir, val_every, se
         max_steps=max_steps, logger=CSVLogger(log_dir, name='', version=None),
         enable_checkpointing=False,
         val_check_interval=min(val_every, max_steps) if val_ds is not None else None,
-        check_val_every_n_epoch=None, accelerator='auto', devices=1,
+        check_val_every_n_epoch=None, **(dev or trainer_devices()), callbacks=callbacks,
         enable_progress_bar=progress_bar, enable_model_summary=False,
         log_every_n_steps=max(1, min(50, max_steps // 20)), num_sanity_val_steps=0,
         limit_val_batches=0 if val_ds is None else None
@@ -312,9 +323,12 @@ def train_prompt_encoder(feats:Tensor, # (n, T, n_mels) input frames
                          val:tuple|None=None, # optional held-out (feats, codes)
                          batch_size:int=16, max_steps:int=2000, lr:float=1e-3, val_every:int=200,
                          log_dir=None, seed:int=0, progress_bar:bool=False,
+                         accelerator='auto', devices=1, strategy='auto', precision=None, # Lightning's
+                         callbacks:list|None=None,
                         ) -> PromptEncoderModule: # trained, eval mode
     "Train a `PromptEncoder` by masked token prediction."
     from torch.utils.data import TensorDataset
+    dev = trainer_devices(accelerator, devices, strategy, precision)
     if (
         feats.ndim != 3
         or codes.ndim != 3
@@ -335,7 +349,7 @@ def train_prompt_encoder(feats:Tensor, # (n, T, n_mels) input frames
     val_ds = TensorDataset(*val) if val is not None else None
     return _fit(module, TensorDataset(feats, codes.long()), val_ds, batch_size, max_steps,
                 Path(log_dir) if log_dir is not None else cache_dir('runs', 'prompt_encoder'),
-                val_every, seed, progress_bar)
+                val_every, seed, progress_bar, dev, callbacks)
 
 # %% ../nbs/08_prompting.ipynb #43e39d5d
 def save_prompt_encoder(encoder, # a `PromptEncoder` (or a `PromptEncoderModule`)
@@ -421,7 +435,7 @@ def pca_2d(x:Tensor) -> Tensor:
 def plot_embeddings(emb:Tensor, labels, title:str='', ax=None, annotate=None):
     "Scatter `pca_2d(emb)` coloured by `labels`; `annotate` puts a text (e.g. the pitch) next to each point."
     import matplotlib.pyplot as plt
-    xy = pca_2d(emb).numpy()
+    xy = pca_2d(emb).cpu().numpy()
     ax = ax or plt.subplots(figsize=(4.5, 4))[1]
     for i, lab in enumerate(sorted(set(labels))):
         idx = [j for j, l in enumerate(labels) if l == lab]

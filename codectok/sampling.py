@@ -120,9 +120,25 @@ def _fusable(model:CodecLM) -> bool:
         or getattr(g, 'add_cross_attention', False)
     )
 
-def _fused_weights(model:CodecLM) -> tuple:
+def _int8_linear(w_t:Tensor, b:Tensor):
+    "A (D_in, D_out) weight and its bias as an int8 linear layer: per-output-channel scales, packed for fbgemm."
+    W = w_t.detach().t().float().contiguous()                          # (D_out, D_in)
+    scale = (W.abs().amax(1) / 127).clamp(min=1e-12).double()
+    zero = torch.zeros(W.shape[0], dtype=torch.long)
+    q = torch.quantize_per_channel(W, scale, zero, 0, torch.qint8)
+    return torch.ops.quantized.linear_prepack(q, b.detach().float())
+
+def _int8_mm(bias, x, packed):
+    "`addmm`'s signature on an `_int8_linear` (its bias is packed with it): activations quantized per call."
+    return torch.ops.quantized.linear_dynamic(x, packed)
+
+def _fused_weights(model:CodecLM, int8:bool=False) -> tuple:
     "The tensors `fused_step` reads, gathered once per `generate` call (attribute lookups cost more than the maths)."
     import torch.nn.functional as F
+    if int8:  # packing takes ~0.1 s: reuse the last one while the parameters are unchanged
+        key = tuple((p.data_ptr(), p._version) for p in model.parameters())
+        packed = getattr(model, '_int8_weights', None)  # (key, weights)
+        if packed is not None and packed[0] == key: return packed[1]
     bb = model.backbone
     tanh_gelu = getattr(bb.config, 'activation_function', None) in ('gelu_new', 'gelu_pytorch_tanh')
     blocks = [
@@ -133,9 +149,15 @@ def _fused_weights(model:CodecLM) -> tuple:
         for b in bb.h
     ]
     # (D, K·V): a (B, D) @ (D, K·V) product streams the weights row by row
-    head_t = model.head.weight.t().contiguous()
-    return (blocks, bb.wpe.weight, (bb.ln_f.weight, bb.ln_f.bias, bb.ln_f.eps), head_t,
-            model.head.bias)
+    head_t, head_b, mm = model.head.weight.t().contiguous(), model.head.bias, torch.addmm
+    if int8:  # the five matrices of each block and the heads as int8 linear layers
+        q = lambda i: (_int8_linear(*i), None)
+        blocks = [(*b[:3], *q(b[3:5]), *q(b[5:7]), *b[7:10], *q(b[10:12]), *q(b[12:14]), b[14])
+                  for b in blocks]
+        (head_t, head_b), mm = q((head_t, head_b)), _int8_mm
+    fw = (blocks, bb.wpe.weight, (bb.ln_f.weight, bb.ln_f.bias, bb.ln_f.eps), head_t, head_b, mm)
+    if int8: model._int8_weights = (key, fw)
+    return fw
 
 def fused_step(model:CodecLM, step_codes:Tensor, # (B, K, 1) ids of the step to feed
                cache:Cache, # a `prealloc_cache` already holding `pos` positions
@@ -146,7 +168,7 @@ def fused_step(model:CodecLM, step_codes:Tensor, # (B, K, 1) ids of the step to 
     import torch.nn.functional as F
     c = model.config
     K, V, D, H = c.n_q, c.vocab_per_codebook, c.n_embd, c.n_head
-    blocks, wpe, (lnf_w, lnf_b, lnf_eps), head_w, head_b = weights or _fused_weights(model)
+    blocks, wpe, (lnf_w, lnf_b, lnf_eps), head_w, head_b, mm = weights or _fused_weights(model)
     B = step_codes.shape[0]
     offs = torch.arange(K, device=step_codes.device)[None, :, None] * V
     h = F.embedding(step_codes + offs, model.emb.weight).sum(1).view(B, D) + wpe[pos]  # (B, D)
@@ -154,21 +176,29 @@ def fused_step(model:CodecLM, step_codes:Tensor, # (B, K, 1) ids of the step to 
         blocks, cache.layers
     ):
         q, k, v = (
-            torch.addmm(ba, torch.layer_norm(h, (D,), w1, b1, e1), wa)
+            mm(ba, torch.layer_norm(h, (D,), w1, b1, e1), wa)
             .view(B, 3, H, 1, D // H)
             .unbind(1)
         )  # (B, H, 1, hd)
         keys, values = layer.update(k, v)  # (B, H, pos+1, hd)
-        h = h + torch.addmm(bp, F.scaled_dot_product_attention(q, keys, values).view(B, D), wp)
-        h = h + torch.addmm(bm, act(torch.addmm(bf, torch.layer_norm(h, (D,), w2, b2, e2), wf)), wm)
-    return torch.addmm(head_b, torch.layer_norm(h, (D,), lnf_w, lnf_b, lnf_eps), head_w).view(
-        B, K, V
-    )
+        h = h + mm(bp, F.scaled_dot_product_attention(q, keys, values).view(B, D), wp)
+        h = h + mm(bm, act(mm(bf, torch.layer_norm(h, (D,), w2, b2, e2), wf)), wm)
+    return mm(head_b, torch.layer_norm(h, (D,), lnf_w, lnf_b, lnf_eps), head_w).view(B, K, V)
 
 # %% ../nbs/09_sampling.ipynb #429496b6
 def _check_model(model):
     if not isinstance(model, CodecLM):
         raise ValueError(f"model must be a CodecLM, got {type(model).__name__}.")
+
+def _check_fuse(model, fuse):
+    "`generate`'s `fuse` -> True, False or 'int8' (None: fused when the backbone allows it)."
+    if fuse is None: return _fusable(model)
+    if not (isinstance(fuse, bool) or fuse == 'int8'):
+        raise ValueError(f"fuse must be None, True, False or 'int8', got {fuse!r}.")
+    if fuse == 'int8' and (model.device.type != 'cpu' or not _fusable(model)):
+        raise ValueError("fuse='int8' needs a fusable GPT-2 CodecLM on the CPU (the int8 kernels are"
+                         " CPU-only).")
+    return fuse
 
 def _positive_int(name, v) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -285,7 +315,7 @@ def generate(model:CodecLM, n_frames:int, # T: frames in the result, prompt incl
              prompt_codes:Tensor|None=None, # (B|1, K, T0) known first frames to continue, T0 < n_frames
              window:int|None=None, # steps kept when the cache is full (default: half of what fits)
              return_logits:bool=False, # also return the (B, S, K, N+1) logits used (NaN at steps not computed)
-             fuse:bool|None=None, # use `fused_step` (default: when the backbone allows it)
+             fuse:bool|str|None=None, # `fused_step` (default: if the backbone allows); 'int8': int8 weights
             ) -> Tensor: # (B, K, n_frames) codes in [0, N)
     "Sample codes autoregressively through a KV cache, one step per forward, obeying the model's codebook pattern."
     from tqdm.auto import tqdm
@@ -302,8 +332,8 @@ def generate(model:CodecLM, n_frames:int, # T: frames in the result, prompt incl
     if window >= room:
         raise ValueError(f"window={window} must leave room for one more step: use 1..{room - 1}.")
     g = None if seed is None else torch.Generator(dev).manual_seed(int(seed))
-    fuse = _fusable(model) if fuse is None else bool(fuse)
-    fw = _fused_weights(model) if fuse else None
+    fuse = _check_fuse(model, fuse)
+    fw = _fused_weights(model, int8=fuse == 'int8') if fuse else None
     # (1, K, 1) row offsets of the K tables
     offs = (torch.arange(K, device=dev) * (N + 1))[None, :, None]
     real = ~forced                                                        # (K, S) slots to sample

@@ -14,7 +14,7 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['vq_encode', 'vq_decode', 'kmeans', 'rvq_encode', 'rvq_decode', 'fit_rvq_codebooks', 'pvq_encode', 'pvq_decode',
-           'fit_pvq_codebooks', 'VQOutput', 'VectorQuantizer', 'ResidualVQ']
+           'fit_pvq_codebooks', 'VQOutput', 'VectorQuantizer', 'all_reduce_sum', 'rank0_broadcast', 'ResidualVQ']
 
 # %% ../nbs/02_vq.ipynb #a3336042
 def _check_codebook(codebook:Tensor, dim:int|None=None) -> None:
@@ -232,6 +232,24 @@ def _vq_check(self:VectorQuantizer, z:Tensor) -> None:
                          f"{shape}.")
 VectorQuantizer._check = _vq_check
 
+# %% ../nbs/02_vq.ipynb #066e4573
+def _distributed() -> bool:
+    "True inside an initialized process group of more than one rank."
+    dist = torch.distributed
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+def all_reduce_sum(*tensors:Tensor) -> tuple:
+    "Sum each tensor over the ranks, in place (no-op in a single process); returns the tensors."
+    if _distributed():
+        for t in tensors: torch.distributed.all_reduce(t)
+    return tensors
+
+def rank0_broadcast(*tensors:Tensor) -> tuple:
+    "Overwrite each tensor with rank 0's copy, in place (no-op in a single process); returns them."
+    if _distributed():
+        for t in tensors: torch.distributed.broadcast(t, src=0)
+    return tensors
+
 # %% ../nbs/02_vq.ipynb #c677582d
 @torch.no_grad()
 def _init_from(self:VectorQuantizer, flat:Tensor) -> None:
@@ -239,6 +257,7 @@ def _init_from(self:VectorQuantizer, flat:Tensor) -> None:
     counts = torch.bincount(vq_encode(flat, c), minlength=self.codebook_size).float()
     self.codebook.data.copy_(c); self.cluster_size.copy_(counts)
     self.embed_avg.copy_(c*counts[:, None])
+    rank0_broadcast(self.codebook.data, self.cluster_size, self.embed_avg)   # rank 0's k-means
     self.initted.fill_(True)
 VectorQuantizer._init_from = _init_from
 
@@ -248,9 +267,10 @@ def _ema_update(self:VectorQuantizer, flat:Tensor, codes:Tensor) -> None:
     """flat (N, D), codes (N,): update usage N_k, and with `ema` the sums m_k and codewords e_k =
     m_k / N~_k."""
     onehot = F.one_hot(codes, self.codebook_size).to(flat.dtype)                 # (N, K)
-    self.cluster_size.mul_(self.decay).add_(onehot.sum(0), alpha=1 - self.decay)
+    n_k, sums = all_reduce_sum(onehot.sum(0), onehot.T @ flat)      # (K,), (K, D) over all ranks
+    self.cluster_size.mul_(self.decay).add_(n_k, alpha=1 - self.decay)
     if not self.ema: return
-    self.embed_avg.mul_(self.decay).add_(onehot.T @ flat, alpha=1 - self.decay)
+    self.embed_avg.mul_(self.decay).add_(sums, alpha=1 - self.decay)
     n = self.cluster_size.sum()
     smoothed = (self.cluster_size + self.eps) / (n + self.codebook_size*self.eps) * n
     self.codebook.data.copy_(self.embed_avg / smoothed[:, None])
@@ -266,6 +286,7 @@ def _expire_codes(self:VectorQuantizer, flat:Tensor) -> Tensor:
         self.codebook.data[dead] = pick
         self.cluster_size[dead] = self.dead_threshold
         self.embed_avg[dead] = pick * self.dead_threshold
+        rank0_broadcast(self.codebook.data, self.cluster_size, self.embed_avg)   # rank 0's picks
     return dead
 VectorQuantizer._expire_codes = _expire_codes
 

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 warnings.filterwarnings('ignore')
-from codectok.core import weights_dir, cache_dir, set_seed, atomic_write, verify_cached, write_cached
+from codectok.core import weights_dir, cache_dir, set_seed, atomic_write, verify_cached, write_cached, default_device
 from codectok.codec import get_codec
 from codectok.data import render_nsynth_mini, NSynthDataset, PhraseDataset
 
@@ -78,17 +78,23 @@ def _hardware() -> str:
            (torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')
 
 
-def budget_steps(model:torch.nn.Module, loss_fn, n_items:int, batch_size:int, minutes:float, name:str, n:int=3) -> int:
-    "Optimizer steps that fit in `minutes`: time `n` steps of `loss_fn(batch indices)` on a throw-away `model` (after a warm-up)."
+def budget_steps(model:torch.nn.Module, loss_fn, n_items:int, batch_size:int, minutes:float, name:str, n:int=3,
+                 device=None) -> int:
+    """Optimizer steps that fit in `minutes`: time `n` steps of `loss_fn(batch indices, device)` on a throw-away `model`
+    (after a warm-up), on `device`: by default the one the fit will train on (Lightning's accelerator='auto')."""
+    device = torch.device(device) if device is not None else default_device()
+    model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)   # GPU work is asynchronous
     def one():
-        loss = loss_fn(torch.randint(n_items, (batch_size,))); opt.zero_grad(); loss.backward(); opt.step()
-    one(); ts = []
+        loss = loss_fn(torch.randint(n_items, (batch_size,)), device); opt.zero_grad(); loss.backward(); opt.step()
+    one(); sync(); ts = []
     for _ in range(n):
-        t = time.perf_counter(); one(); ts.append(time.perf_counter() - t)
+        t = time.perf_counter(); one(); sync(); ts.append(time.perf_counter() - t)
     sec = float(np.median(ts))
     steps = max(20, int(minutes * 60 * 0.92 / (sec * 1.05)))          # ~5 % for validation and bookkeeping
-    print(f"{name} probe: {sec:.2f} s/step -> {steps} steps in ~{minutes:g} min", flush=True)
+    print(f"{name} probe on {device.type}: {sec:.3f} s/step -> {steps} steps in ~{minutes:g} min", flush=True)
+    model.cpu()
     return steps
 
 
@@ -140,7 +146,7 @@ def train_lm(minutes:float, out:Path, batch_size:int=16, lr:float=2e-3, seed:int
     codes, labels = tr['notes'][..., :LM_FRAMES], tr['labels']
     cfg = lm_config(**cfg_kw)
     probe = ConditionedLMModule(cfg, LabelConditioner(cfg.n_embd))
-    steps = budget_steps(probe, lambda i: probe._loss((codes[i], labels[i]))['loss'], len(codes), batch_size, minutes, 'LM')
+    steps = budget_steps(probe, lambda i, d: probe._loss((codes[i].to(d), labels[i].to(d)))['loss'], len(codes), batch_size, minutes, 'LM')
     t0 = time.time()
     cond0 = init_cond if init_cond is not None else LabelConditioner(cfg.n_embd)
     mod = train_conditioned_lm(codes, labels, cfg, cond0,
@@ -213,10 +219,10 @@ def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, see
     for name, cfg in cfgs.items():
         sl = slice(0, cfg.n_q)
         probe = MaskGIT(cfg)
-        steps = budget_steps(probe, lambda i: maskgit_step(probe, tr[i][:, sl])['loss'], len(tr), batch_size, minutes / 2, f'MaskGIT {name}')
+        steps = budget_steps(probe, lambda i, d: maskgit_step(probe, tr[i][:, sl].to(d))['loss'], len(tr), batch_size, minutes / 2, f'MaskGIT {name}')
         t0 = time.time()
         lit = fit_maskgit(cfg, tr[:, sl], val=va[:, sl], max_steps=steps, batch_size=batch_size, lr=lr,
-                          warmup=max(10, steps // 20), seed=seed, accelerator='cpu', val_every=max(50, steps // 5))
+                          warmup=max(10, steps // 20), seed=seed, val_every=max(50, steps // 5))
         wall = time.time() - t0
         model = lit.model.eval()
         g = torch.Generator().manual_seed(seed)
@@ -263,7 +269,7 @@ def train_prompt(minutes:float, out:Path, batch_size:int=32, lr:float=1e-3, seed
     wav, _, _ = _note_wavs('train', PE_FRAMES)
     feats, codes = mel_frames(wav, cfg.sample_rate, cfg.n_mels, hop=cfg.hop)[:, :PE_FRAMES], tok['train']['notes'][..., :PE_FRAMES]
     probe = PromptEncoderModule(cfg)
-    steps = budget_steps(probe, lambda i: probe._loss((feats[i], codes[i]))['loss'], len(feats), batch_size, minutes, 'prompt encoder')
+    steps = budget_steps(probe, lambda i, d: probe._loss((feats[i].to(d), codes[i].to(d)))['loss'], len(feats), batch_size, minutes, 'prompt encoder')
     t0 = time.time()
     mod = train_prompt_encoder(feats, codes, cfg, batch_size=batch_size, max_steps=steps, lr=lr, val_every=max(50, steps // 5),
                                log_dir=cache_dir('runs', 'bundled_prompt_encoder'), seed=seed)

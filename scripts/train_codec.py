@@ -95,6 +95,11 @@ def main(argv=None):
     ap.add_argument('--balance-registers', action='store_true',
                     help='repeat the training notes of the rarer registers so that crops come equally often from each')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--accelerator', default='auto', help="Lightning accelerator (default auto: a GPU when there is one)")
+    ap.add_argument('--devices', type=int, default=1,
+                    help='devices to train on, one process each (DDP: the batch is per device; only rank 0 writes)')
+    ap.add_argument('--strategy', default=None, help="Lightning strategy (default: 'ddp' with --devices > 1, else 'auto')")
+    ap.add_argument('--precision', default=None, help="Lightning precision, e.g. bf16-mixed (default: 32-true)")
     ap.add_argument('--out', default=None, help="folder for mini_codec.safetensors/.json/.card.json (default: the cache)")
     a = ap.parse_args(argv)
     if a.steps < 1: ap.error(f'--steps must be positive, got {a.steps}')
@@ -115,6 +120,10 @@ def main(argv=None):
     if a.crop_min_rms is not None and not a.crop_min_rms >= 0: ap.error(f'--crop-min-rms must be >= 0, got {a.crop_min_rms}')
     if a.lin_eps is not None and not a.lin_weight: ap.error('--lin-eps only applies with --lin-weight')
     if a.decoder_only and a.init is None: ap.error('--decoder-only fine-tunes a trained codec: give --init')
+    if a.devices < 1: ap.error(f'--devices must be >= 1, got {a.devices}')
+    from codectok.core import trainer_devices
+    try: dev = trainer_devices(a.accelerator, a.devices, a.strategy or ('ddp' if a.devices > 1 else 'auto'), a.precision)
+    except ValueError as e: ap.error(f'--strategy: {e}')
     init = None if a.init is None else (weights_dir()/'mini_codec.safetensors' if a.init == 'shipped' else Path(a.init))
     if init is not None and not init.exists(): ap.error(f'--init: no mini codec weights at {init}')
     out = Path(a.out) if a.out else cache_dir('codec_candidate')
@@ -131,7 +140,8 @@ def main(argv=None):
                      synthetic_notes(a.tones, 1.0, seed=7, midi_range=(lo, hi), continuous=True)
     t0 = time.time()
     ev = train_mini_codec(a.steps, out=out/'mini_codec.safetensors', ckpt_dir=out/'ckpt', progress=False,
-                          max_minutes=a.minutes, init=init, train_wavs=train_wavs, **kw)
+                          max_minutes=a.minutes, init=init, train_wavs=train_wavs, **dev, **kw)
+    if ev.get('rank'): return                                       # DDP: rank 0 writes the card
     cfg = TrainConfig(steps=a.steps, **kw)
     card = dict(model=json.loads((out/'mini_codec.json').read_text()),
                 init=str(init) if init else 'scratch', steps_done=ev['steps'], schedule_steps=a.steps,
@@ -144,6 +154,8 @@ def main(argv=None):
                             **({'register_balance': {k: f'{n} notes x {r}' for k, (n, r) in balance.items()}} if balance else {}),
                             **({'adv_weight': cfg.adv_weight, 'feat_weight': cfg.feat_weight} if cfg.discriminator else {})),
                 wall_minutes=round((time.time() - t0) / 60, 1), validation=ev,
+                devices=dict(accelerator=a.accelerator, devices=a.devices, strategy=str(dev['strategy']),
+                             precision=a.precision or '32-true'),
                 hardware=f"{platform.machine()}, {a.threads} torch thread(s), "
                          f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'}")
     atomic_write(out/'mini_codec.card.json', lambda t: Path(t).write_text(json.dumps(card, indent=1, default=str)))

@@ -52,3 +52,16 @@ def test_cards_keep_a_small_learning_rate():
     got = train_bundled._rounded(dict(lr=0.0015, figures=dict(ce=3.92449, acc=[0.16949, 0.0]), steps=5768))
     assert got == dict(lr=0.0015, figures=dict(ce=3.924, acc=[0.169, 0.0]), steps=5768)
     assert train_bundled._rounded(5e-4) == 5e-4 and train_bundled._rounded(0.00123456) == 0.00123
+
+
+def test_budget_steps_times_the_model_on_the_training_device(monkeypatch):
+    "The probe runs where the fit will run (`default_device()`, as Lightning's accelerator='auto'), data moved there."
+    seen = []
+    model = torch.nn.Linear(4, 1)
+    data = torch.randn(32, 4)
+    def loss_fn(i, device):
+        seen.append((device, next(model.parameters()).device)); return model(data[i].to(device)).pow(2).mean()
+    monkeypatch.setattr(train_bundled, 'default_device', lambda: torch.device('cpu'))
+    steps = train_bundled.budget_steps(model, loss_fn, 32, 8, minutes=0.01, name='probe')
+    assert steps >= 20 and len(seen) == 4                                     # warm-up + 3 timed steps
+    assert all(d == torch.device('cpu') and p.type == 'cpu' for d, p in seen)

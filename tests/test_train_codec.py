@@ -38,7 +38,9 @@ def _recipe(monkeypatch, tmp_path, args, wavs=None) -> dict:
                                         (['--lin-weight', '1', '--lin-eps', '-0.0001'], '--lin-eps must be positive'),
                                         (['--lin-eps', '1e-4'], '--lin-eps only applies with --lin-weight'),
                                         (['--tones', '5', '--tone-range', '60', '40'], '--tone-range must be two MIDI pitches'),
-                                        (['--decoder-only'], '--decoder-only fine-tunes a trained codec')])
+                                        (['--decoder-only'], '--decoder-only fine-tunes a trained codec'),
+                                        (['--devices', '0'], '--devices must be >= 1'),
+                                        (['--devices', '2', '--strategy', 'ddp_spawn'], "use strategy='ddp' from a script")])
 def test_bad_arguments_are_refused_and_write_nothing(tmp_path, capsys, args, says):
     out = tmp_path/'candidate'
     with pytest.raises(SystemExit) as e:
@@ -112,3 +114,10 @@ def test_level_norm_reaches_the_training_config(tmp_path, monkeypatch):
     assert 'level_norm' not in _recipe(monkeypatch, tmp_path, [])     # off unless asked for
     seen = _recipe(monkeypatch, tmp_path, ['--level-norm', '0.1', '--level-floor', '1e-4', '--crop-min-rms', '1e-5'])
     assert (seen['level_floor'], seen['crop_min_rms']) == (1e-4, 1e-5)
+
+
+def test_devices_reach_the_fit(tmp_path, monkeypatch):
+    seen = _recipe(monkeypatch, tmp_path, ['--devices', '2', '--precision', 'bf16-mixed'])
+    assert (seen['devices'], seen['strategy'], seen['precision']) == (2, 'ddp', 'bf16-mixed')
+    seen = _recipe(monkeypatch, tmp_path, [])
+    assert (seen['accelerator'], seen['devices'], seen['strategy']) == ('auto', 1, 'auto')

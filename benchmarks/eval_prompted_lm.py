@@ -1,0 +1,208 @@
+#!/usr/bin/env python
+"""The measures of the prompted LM (issue 35) on held-out NSynth-mini notes, with the codec-reconstruction ceiling.
+
+For each held-out note (the v1 test split: notes no model was trained on; `--n-notes` spread over it, default all):
+- continuation: the note's first second (codes continued, and its prompt-encoder embedding as the prompt) -> 4 s; pitch
+  of the continuation (pYIN median f0 after the prompt) within 50 cents of the prompt's pitch; reported over all
+  voiced prompts and over the notes whose codec reconstruction keeps the pitch (the ceiling);
+- label-conditioned generation (no audio): 4 s from (pitch, family) of the note; within 50 cents of the asked pitch,
+  and octave errors (|error| within 50 cents of +-1200);
+- audio-prompted generation (the embedding of the note's whole first 2 s, nothing continued): pitch within 50 cents of
+  the prompt's; timbre: the generation's mean MFCC (librosa, 20 coefficients without c0, 2 s) is closer (Euclidean) to
+  its prompt's than to the prompt of a note of another family with the nearest pitch;
+- interpolation A -> B: 15 prefixes interpolated linearly between the embeddings of two held-out notes of one family
+  whose pitches differ by >= 5 semitones; Spearman rho of the 15 generations' median MIDI pitch vs step.
+Sampling: --temperature, --cfg-scale, --top-k (the defaults of `codectok.bundled`); seed = note index.
+
+Usage: python benchmarks/eval_prompted_lm.py [--n-notes 48] [--ckpt] [--split test|valid] [--sweep]
+`--ckpt` evaluates the training run's last checkpoint (scripts/train_prompted_lm.py) instead of the shipped weights.
+`--sweep` measures label following and audio-prompted pitch for a grid of (cfg scale, temperature, top-k) on the
+*valid* split (to choose defaults) and writes eval_prompted_lm_sweep.{json,md}.
+Writes benchmarks/results/eval_prompted_lm.{json,md}.
+"""
+import argparse, itertools, json, math, os, sys, time, warnings
+from pathlib import Path
+import numpy as np
+import torch
+
+warnings.filterwarnings('ignore')
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'scripts'))
+from codectok.core import weights_dir, atomic_write
+from codectok.codec import get_codec
+from codectok.codec_metrics import median_f0, midi_to_hz
+from codectok.data import render_nsynth_mini, NSynthDataset
+from codectok.gpt import load_codec_lm
+from codectok.conditioning import load_conditioner, prompt_cond
+from codectok.prompting import load_prompt_encoder
+from codectok.sampling import generate
+
+PROMPT_S, TOTAL_S, EMB_S = 1.0, 4.0, 2.0
+
+
+def cents(f, ref_hz): return 1200 * math.log2(f / ref_hz) if (f == f and f > 0 and ref_hz == ref_hz and ref_hz > 0) else float('nan')
+def hz_to_midi(f): return 69 + 12 * math.log2(f / 440) if f == f and f > 0 else float('nan')
+
+
+def load_models(ckpt:bool, weights=None):
+    if ckpt:
+        from train_prompted_lm import new_models, load_ckpt
+        lm, cond = new_models(); st = load_ckpt(lm, cond)
+        print(f"checkpoint at step {st.get('step')}", flush=True)
+        return lm.eval(), cond.eval()
+    wd = Path(weights) if weights else weights_dir()
+    return load_codec_lm(wd/'lm.safetensors').eval(), load_conditioner(wd/'lm_conditioner.safetensors').eval()
+
+
+def notes_of(split:str, n:int|None):
+    ds = NSynthDataset(render_nsynth_mini(verbose=False), split)
+    idx = range(len(ds)) if not n or n >= len(ds) else np.linspace(0, len(ds) - 1, n).round().astype(int)
+    return [ds[int(i)] for i in idx]
+
+
+def mfcc_mean(wav, sr):
+    import librosa
+    m = librosa.feature.mfcc(y=np.asarray(wav, dtype=np.float32), sr=sr, n_mfcc=21)[1:]
+    return m.mean(1)
+
+
+class Runner:
+    def __init__(self, lm, cond, codec, pe, temperature, cfg_scale, top_k):
+        self.lm, self.cond, self.codec, self.pe = lm, cond, codec, pe
+        self.kw = dict(temperature=temperature, cfg_scale=cfg_scale, top_k=top_k)
+        self.sr = codec.sample_rate
+
+    def embed(self, wav):
+        with torch.no_grad(): return self.pe.embed(torch.as_tensor(wav, dtype=torch.float32)[None])[0]
+
+    def gen(self, rows, seed, prompt_wav=None, seconds=TOTAL_S, **kw):
+        with torch.no_grad():
+            pre = self.cond(rows)
+            prompt = None if prompt_wav is None else self.codec.encode(torch.as_tensor(prompt_wav)[None, None])
+            codes = generate(self.lm, round(seconds * self.codec.frame_rate), prompt_codes=prompt, prefix=pre, seed=seed,
+                             progress=False, **(self.kw | kw))
+            return self.codec.decode(codes)[0, 0].numpy()
+
+
+def evaluate(a, run:Runner, notes:list) -> dict:
+    sr, n_p = run.sr, int(PROMPT_S * run.sr)
+    res = dict(settings=dict(temperature=run.kw['temperature'], cfg_scale=run.kw['cfg_scale'], top_k=run.kw['top_k']),
+               n_notes=len(notes), notes=[])
+    t0 = time.time()
+    for i, it in enumerate(notes):
+        wav, pitch, fam = it['wav'][:int(TOTAL_S * sr)].numpy(), int(it['pitch']), int(it['instrument_family'])
+        f_prompt = median_f0(wav[:n_p], sr)
+        rec = run.codec.decode(run.codec.encode(torch.as_tensor(wav)[None, None]))[0, 0].numpy()
+        r = dict(pitch=pitch, family=fam, prompt_f0=f_prompt, ceiling_f0=median_f0(rec[n_p:], sr),
+                 real_f0=median_f0(wav[n_p:], sr))
+        emb_prompt, emb_note = run.embed(wav[:n_p]), run.embed(wav[:int(EMB_S * sr)])
+        cont = run.gen(prompt_cond(emb_prompt), i, prompt_wav=wav[:n_p])
+        r['cont_f0'] = median_f0(cont[n_p:], sr)
+        lab = run.gen(prompt_cond(None, pitch, fam, emb_note.shape[0]), i)
+        r['label_f0'] = median_f0(lab, sr)
+        aud = run.gen(prompt_cond(emb_note), i, seconds=EMB_S)
+        r['audio_f0'], r['audio_mfcc'] = median_f0(aud, sr), mfcc_mean(aud, sr).tolist()
+        r['prompt_mfcc'] = mfcc_mean(wav[:int(EMB_S * sr)], sr).tolist()
+        res['notes'].append(r)
+        if i % 10 == 0: print(f"{i + 1}/{len(notes)} notes, {time.time() - t0:.0f} s", flush=True)
+    summarise(res)
+    res['interpolation'] = interpolation(a, run, notes)
+    return res
+
+
+def summarise(res:dict) -> None:
+    ns = res['notes']
+    within = lambda f, ref: abs(cents(f, ref)) < 50 if cents(f, ref) == cents(f, ref) else False
+    voiced = [r for r in ns if r['prompt_f0'] == r['prompt_f0']]
+    kept = [r for r in voiced if within(r['ceiling_f0'], r['prompt_f0'])]
+    s = dict(voiced_prompts=len(voiced), ceiling_keeps=len(kept),
+             continuation_all=float(np.mean([within(r['cont_f0'], r['prompt_f0']) for r in voiced])),
+             continuation_of_kept=float(np.mean([within(r['cont_f0'], r['prompt_f0']) for r in kept])) if kept else float('nan'),
+             ceiling=len(kept) / max(1, len(voiced)))
+    lab_c = [cents(r['label_f0'], midi_to_hz(r['pitch'])) for r in ns]
+    s['label_within_50'] = float(np.mean([abs(c) < 50 if c == c else False for c in lab_c]))
+    s['label_octave_errors'] = float(np.mean([abs(abs(c) - 1200) < 50 if c == c else False for c in lab_c]))
+    s['audio_within_50'] = float(np.mean([within(r['audio_f0'], r['prompt_f0']) for r in voiced]))
+    # timbre: closer to its own prompt than to the prompt of the nearest-pitch note of another family
+    wins = []
+    for r in ns:
+        others = [o for o in ns if o['family'] != r['family']]
+        if not others: continue
+        o = min(others, key=lambda o: abs(o['pitch'] - r['pitch']))
+        g, own, other = (np.array(x) for x in (r['audio_mfcc'], r['prompt_mfcc'], o['prompt_mfcc']))
+        wins.append(float(np.linalg.norm(g - own) < np.linalg.norm(g - other)))
+    s['timbre_closer_to_own_prompt'] = float(np.mean(wins)) if wins else float('nan')
+    res['summary'] = s
+
+
+def interpolation(a, run:Runner, notes:list) -> dict:
+    from scipy.stats import spearmanr
+    sr = run.sr
+    pairs, used = [], set()
+    for i, x in enumerate(notes):
+        for j, y in enumerate(notes):
+            if j <= i or i in used or j in used: continue
+            if x['instrument_family'] == y['instrument_family'] and abs(int(x['pitch']) - int(y['pitch'])) >= 5:
+                pairs.append((i, j)); used |= {i, j}; break
+        if len(pairs) >= a.n_pairs: break
+    out = []
+    for k, (i, j) in enumerate(pairs):
+        ea = run.embed(notes[i]['wav'][:int(EMB_S * sr)].numpy()); eb = run.embed(notes[j]['wav'][:int(EMB_S * sr)].numpy())
+        mids = []
+        for s, w in enumerate(np.linspace(0, 1, 15)):
+            g = run.gen(prompt_cond((1 - w) * ea + w * eb), 1000 + k, seconds=1.5)
+            mids.append(hz_to_midi(median_f0(g, sr)))
+        ok = [m for m in mids if m == m]
+        rho = float(spearmanr(np.arange(15)[[m == m for m in mids]], ok).correlation) if len(ok) >= 3 else float('nan')
+        sign = 1 if int(notes[j]['pitch']) > int(notes[i]['pitch']) else -1
+        out.append(dict(a=int(notes[i]['pitch']), b=int(notes[j]['pitch']), midi=mids, rho=rho * sign))
+    rhos = [o['rho'] for o in out if o['rho'] == o['rho']]
+    return dict(pairs=out, median_rho=float(np.median(rhos)) if rhos else float('nan'),
+                share_rho_ge_09=float(np.mean([r >= 0.9 for r in rhos])) if rhos else float('nan'))
+
+
+def table(res) -> list:
+    s, it = res['summary'], res['interpolation']
+    return ["| measure | value | target |", "|---|---|---|",
+            f"| continuation within 50 cents, notes whose reconstruction keeps the pitch ({s['ceiling_keeps']}) | "
+            f"{s['continuation_of_kept']:.0%} | >= 90 % |",
+            f"| continuation within 50 cents, all voiced prompts ({s['voiced_prompts']}) | {s['continuation_all']:.0%} | "
+            f"(ceiling {s['ceiling']:.0%}) |",
+            f"| label-conditioned: within 50 cents of the asked pitch | {s['label_within_50']:.0%} | >= 85 % |",
+            f"| label-conditioned: octave errors | {s['label_octave_errors']:.0%} | <= 5 % |",
+            f"| audio-prompted: within 50 cents of the prompt's pitch | {s['audio_within_50']:.0%} | >= 75 % |",
+            f"| audio-prompted: timbre closer to own prompt than to another family's | "
+            f"{s['timbre_closer_to_own_prompt']:.0%} | >= 70 % |",
+            f"| interpolation A->B (15 steps): median Spearman rho over {len(it['pairs'])} pairs | {it['median_rho']:.2f} | >= 0.9 |"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--n-notes', type=int, default=0, help='0: every note of the split')
+    ap.add_argument('--n-pairs', type=int, default=8)
+    ap.add_argument('--split', default='test')
+    ap.add_argument('--ckpt', action='store_true')
+    ap.add_argument('--weights', default=None)
+    ap.add_argument('--temperature', type=float, default=0.7)
+    ap.add_argument('--cfg-scale', type=float, default=3.0)
+    ap.add_argument('--top-k', type=int, default=None)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--name', default='eval_prompted_lm')
+    ap.add_argument('--out', default=str(Path(__file__).parent/'results'))
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    lm, cond = load_models(a.ckpt, a.weights)
+    run = Runner(lm, cond, get_codec('mini', n_q=8), load_prompt_encoder(), a.temperature,
+                 None if a.cfg_scale in (0, 1) else a.cfg_scale, a.top_k)
+    res = evaluate(a, run, notes_of(a.split, a.n_notes))
+    res['split'], res['source'] = a.split, 'checkpoint' if a.ckpt else (a.weights or 'bundled')
+    lines = [f"# Prompted LM: the measures of issue 35 ({a.split} split, {res['n_notes']} notes)", "",
+             f"Settings: T={a.temperature}, CFG scale {a.cfg_scale}, top-k {a.top_k}; "
+             f"models: {res['source']}; script: benchmarks/eval_prompted_lm.py.", ""] + table(res)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out/f'{a.name}.json', lambda t: Path(t).write_text(json.dumps(res, indent=1)))
+    atomic_write(out/f'{a.name}.md', lambda t: Path(t).write_text('\n'.join(lines) + '\n'))
+    print('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    main()
