@@ -380,8 +380,8 @@ def main(argv:list[str]|None=None) -> int:
     a = build_parser().parse_args(argv)
     with _sigterm_raises():
         try: _set_threads(a); a.func(a)
-        except (ValueError, OSError) as e:
-            # bad values, missing/unwritable files, offline downloads
+        except (ValueError, OSError, ImportError) as e:
+            # bad values, missing/unwritable files, offline downloads, a missing optional package
             print(f"codectok {a.command}: error: {' '.join(str(e).split())}", file=sys.stderr)
             return 2
         except (KeyboardInterrupt, _Terminated) as e:
