@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['LM_FILE', 'MASKGIT_FILES', 'TRAIN_HINT', 'conditioner_path', 'trained_codec', 'resolve_device', 'bundled_lm', 'bundled_maskgit', 'save_debug_models', 'estimate_pitch', 'lm_generate', 'vamp_windows', 'vamp_mask', 'vamp_audio']
+__all__ = ['LM_FILE', 'MASKGIT_FILES', 'TRAIN_HINT', 'PROMPT_SECONDS', 'conditioner_path', 'trained_codec', 'resolve_device', 'bundled_lm', 'bundled_maskgit', 'save_debug_models', 'estimate_pitch', 'lm_generate', 'vamp_windows', 'vamp_mask', 'vamp_audio']
 
 # %% ../nbs/11_demo.ipynb #3dccc0d6
 import time
@@ -17,7 +17,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 from .core import weights_dir, default_device
 from .gpt import CodecLM, CodecLMConfig, load_codec_lm
-from .conditioning import LabelConditioner, load_conditioner
+from .conditioning import LabelConditioner, PromptConditioner, load_conditioner
 from .maskgit import MaskGIT, load_maskgit
 from .masks import mask_bitrate
 from .vamp import vamp_chain
@@ -69,17 +69,17 @@ def resolve_device(device='auto') -> torch.device:
 
 # %% ../nbs/11_demo.ipynb #7862c010
 def bundled_lm(path=None, # an LM file from `save_codec_lm`; default `weights_dir()/LM_FILE`
-               device='cpu') -> tuple: # (CodecLM, LabelConditioner), both in eval mode
-    "Load the language model and the label conditioner saved next to it."
+               device='cpu') -> tuple: # (CodecLM, conditioner), both in eval mode
+    "Load the language model and the conditioner saved next to it (labels, or audio prompt + labels)."
     path = Path(path) if path is not None else weights_dir()/LM_FILE
     cpath = conditioner_path(path)
     for p, what in ((path, 'language model'), (cpath, 'label conditioner for it')):
         if not p.is_file(): raise FileNotFoundError(f"no {what} at {p}; {TRAIN_HINT}.")
     lm, cond = load_codec_lm(path, device), load_conditioner(cpath, device)
     lm.codec_name = trained_codec(path)       # checked against the codec by `lm_generate`
-    if not isinstance(cond, LabelConditioner):
+    if not isinstance(cond, (LabelConditioner, PromptConditioner)):
         raise ValueError(f"{cpath} holds a {type(cond).__name__}; the demo and the CLI expect a "
-                         "LabelConditioner (pitch + family).")
+                         "LabelConditioner (pitch + family) or a PromptConditioner (audio prompt + labels).")
     if cond.n_embd != lm.config.n_embd:
         raise ValueError(f"the conditioner's width {cond.n_embd} does not match the LM's "
                          f"n_embd={lm.config.n_embd}; save the two from the same training run.")
@@ -158,15 +158,52 @@ def _check_codec_name(trained:str|None, codec, what:str) -> None:
         raise ValueError(f"{what} was trained on tokens of the {trained!r} codec, not of {codec.name!r} "
                          f"(the same code means a different sound); use get_codec({trained!r}).")
 
+PROMPT_SECONDS = 2.0     # the prompt encoder embeds (at most) the first 2 s, as in training
+
+def _audio_1d(wav, name:str) -> Tensor:
+    x = torch.as_tensor(np.asarray(wav, dtype=np.float32)).reshape(-1)
+    if x.numel() == 0 or not torch.isfinite(x).all():
+        raise ValueError(f"{name} must be non-empty finite audio, got {x.numel()} samples.")
+    return x
+
+def _lm_prefix(cond, codec, pitch, family, prompt_wav, prompt_audio) -> tuple:
+    """(prefix (1, P, n_embd), pitch, family). A `LabelConditioner` gets labels (pitch defaults to the
+    prompt's pYIN pitch, or 60). A `PromptConditioner` gets the embedding of `prompt_audio` (or of the
+    recording it continues) and the labels only when they are given; with neither, labels 60/keyboard."""
+    if isinstance(cond, LabelConditioner) and prompt_audio is not None:
+        raise ValueError("this LM is conditioned on labels (pitch, family), not on an audio embedding; "
+                         "give --pitch/--family or --prompt, or an LM trained with a PromptConditioner "
+                         "(scripts/train_prompted_lm.py).")
+    source = prompt_audio if prompt_audio is not None else prompt_wav
+    if isinstance(cond, PromptConditioner) and source is not None:
+        from codectok.prompting import load_prompt_encoder
+        x = _audio_1d(source, 'prompt_audio')[:int(PROMPT_SECONDS * codec.sample_rate)]
+        enc = load_prompt_encoder(device=cond.proj.weight.device)
+        if enc.config.d_model != cond.d_prompt:
+            raise ValueError(f"the prompt encoder gives {enc.config.d_model} values but the LM's "
+                             f"conditioner expects {cond.d_prompt}.")
+        with torch.inference_mode(): emb = enc.embed(x[None].to(cond.proj.weight.device))
+        labels = pitch is not None or family is not None
+        if labels: pitch, family = 60 if pitch is None else int(pitch), family or 'keyboard'
+        with torch.inference_mode():
+            pre = cond.prefix(pitch, family, embedding=emb) if labels else cond.prefix(embedding=emb)
+        return pre, pitch, family
+    if pitch is None and prompt_wav is not None:
+        pitch = estimate_pitch(_audio_1d(prompt_wav, 'prompt_wav').numpy(), codec.sample_rate)
+    pitch, family = 60 if pitch is None else int(pitch), family or 'keyboard'
+    with torch.inference_mode(): return cond.prefix(pitch, family), pitch, family
+
 # %% ../nbs/11_demo.ipynb #ee308820
-def lm_generate(lm:CodecLM, cond:LabelConditioner, codec, # models from `bundled_lm` and `get_codec`
+def lm_generate(lm:CodecLM, cond, codec, # models from `bundled_lm` and `get_codec`
                 seconds:float=4.0, # seconds of new audio (after the prompt, if any)
                 pitch:int|None=None, # MIDI label; None: the prompt's pitch (pYIN), or 60
                 family:str|None=None, # NSynth family label; None: 'keyboard'
                 prompt_wav=None, # (S,) audio at the codec's rate to continue
                 batch:int=1, temperature:float=0.7, top_k:int|None=None, top_p:float|None=None,
-                cfg_scale:float|None=None, seed:int|None=None, progress:bool=True) -> dict:
-    "Sample `batch` clips, label-conditioned, continuing `prompt_wav` if given."
+                cfg_scale:float|None=None, seed:int|None=None, progress:bool=True,
+                prompt_audio=None, # (S,) audio whose embedding conditions a `PromptConditioner` LM
+               ) -> dict:
+    "Sample `batch` clips conditioned on labels or an audio prompt, continuing `prompt_wav` if any."
     from codectok.sampling import generate
     _check_generate_args(seconds, batch, pitch, family, temperature, top_k, top_p)
     _check_lm_codec(lm, codec)
@@ -176,11 +213,9 @@ def lm_generate(lm:CodecLM, cond:LabelConditioner, codec, # models from `bundled
     if prompt_wav is not None:
         prompt_wav = torch.as_tensor(np.asarray(prompt_wav, dtype=np.float32)).reshape(-1)
         prompt = codec.encode_long(prompt_wav)                                 # (1, K, T0)
-        if pitch is None: pitch = estimate_pitch(prompt_wav.numpy(), codec.sample_rate)
-    pitch, family = 60 if pitch is None else int(pitch), family or 'keyboard'
+    prefix, pitch, family = _lm_prefix(cond, codec, pitch, family, prompt_wav, prompt_audio)
     T0 = 0 if prompt is None else prompt.shape[-1]
     n_new = max(1, round(seconds * codec.frame_rate))
-    with torch.inference_mode(): prefix = cond.prefix(pitch, family)          # (1, 2, n_embd)
     codes = generate(lm, T0 + n_new, prefix=prefix, batch_size=batch, temperature=temperature,
                      top_k=top_k, top_p=top_p, cfg_scale=cfg_scale, seed=seed, progress=progress,
                      prompt_codes=prompt)                                      # (B, K, T0 + n_new)

@@ -179,16 +179,22 @@ def _cmd_generate(a):
     for p in outs + ([Path(a.tokens)] if a.tokens else []): check_writable(p)
     dev = _device(a)
     codec = get_codec('mini', device=dev)                                   # the codec the bundled LM was trained on
+    if a.stream and a.prompt_audio is not None:
+        raise ValueError("--stream takes labels or --prompt, not --prompt-audio (yet); drop one of the two.")
     prompt = None if a.prompt is None else load_audio(a.prompt, sr=codec.sample_rate, min_samples=codec.stride)
+    sound = (None if a.prompt_audio is None
+             else load_audio(a.prompt_audio, sr=codec.sample_rate, min_samples=codec.stride))
     lm, cond = bundled_lm(a.lm, dev)
     if a.stream: return _generate_stream(a, lm, cond, codec, prompt, outs[0])
     g = lm_generate(lm, cond, codec, a.seconds, a.pitch, a.family, prompt, a.batch, a.temperature, a.top_k, a.top_p,
-                    a.cfg_scale, a.seed, progress=not a.quiet)
+                    a.cfg_scale, a.seed, progress=not a.quiet, prompt_audio=sound)
     for p, w in zip(outs, g['wav']): save_audio(p, w.cpu().numpy(), codec.sample_rate)
     if a.tokens: save_tokens(a.tokens, g['codes'], codec)
     how = f"continuing {g['prompt_frames'] / codec.frame_rate:.2f} s of {a.prompt}" if prompt is not None else 'from the label'
-    if prompt is not None and a.pitch is None: how += f" (pitch estimated with pYIN)"
-    print(f"generated {a.batch} x {g['seconds']:.2f} s, MIDI {g['pitch']} {g['family']}, {how}, in {g['wall_s']:.2f} s: "
+    if sound is not None: how = f"prompted by the sound of {a.prompt_audio}" + (f", {how}" if prompt is not None else '')
+    if prompt is not None and a.pitch is None and sound is None: how += f" (pitch estimated with pYIN)"
+    lab = f"MIDI {g['pitch']} {g['family']}" if g['pitch'] is not None else 'no labels'
+    print(f"generated {a.batch} x {g['seconds']:.2f} s, {lab}, {how}, in {g['wall_s']:.2f} s: "
           f"real-time factor {g['real_time_factor']:.3f}")
     print('wrote ' + ', '.join(map(str, outs + ([Path(a.tokens)] if a.tokens else []))))
 
@@ -241,6 +247,8 @@ def _add_generate(sub):
                        '`codectok generate --pitch 60 --family brass -o out.wav`, `codectok generate --prompt in.wav -o out.wav`.')
     g.add_argument('-o', '--output', required=True, help='output audio file; with --batch N: OUT_0.wav ... OUT_{N-1}.wav')
     g.add_argument('--prompt', help='audio file to continue (its codes are the first frames)')
+    g.add_argument('--prompt-audio', help='audio file whose embedding conditions the LM, not continued (the blog\'s '
+                   'prompt; needs an LM trained with a PromptConditioner, see scripts/train_prompted_lm.py)')
     g.add_argument('--pitch', type=int, help='MIDI pitch label 0..127 (default: estimated from --prompt with pYIN, else 60)')
     g.add_argument('--family', help=f"NSynth family label, one of {', '.join(NSYNTH_FAMILIES)} (default: keyboard)")
     g.add_argument('--seconds', type=float, default=4.0, help='seconds of new audio, after the prompt (default 4)')

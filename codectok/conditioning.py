@@ -129,13 +129,17 @@ class PromptConditioner(nn.Module):
         super().__init__()
         self.n_embd, self.d_prompt = n_embd, d_prompt
         self.p_drop_audio, self.p_drop_labels = p_drop_audio, p_drop_labels
-        self.proj = nn.Linear(d_prompt, n_embd)                     # the blog's projection to the LM width
+        self.proj = nn.Linear(d_prompt, n_embd)                     # the blog's projection
         self.labels = LabelConditioner(n_embd, single=True)         # pitch + family, summed
-        self.no_audio, self.no_labels = nn.Parameter(torch.zeros(n_embd)), nn.Parameter(torch.zeros(n_embd))
+        self.no_audio = nn.Parameter(torch.zeros(n_embd))          # learned "absent" vectors
+        self.no_labels = nn.Parameter(torch.zeros(n_embd))
+
+    prefix_length = 2                                               # [audio vector, label vector]
 
     def forward(self, cond:Tensor) -> Tensor: # (B, d_prompt + 2) from `prompt_cond`
         if cond.ndim != 2 or cond.shape[1] != self.d_prompt + 2:
-            raise ValueError(f"expected (B, {self.d_prompt + 2}) rows from prompt_cond, got {tuple(cond.shape)}.")
+            raise ValueError(f"expected (B, {self.d_prompt + 2}) rows from prompt_cond, "
+                             f"got {tuple(cond.shape)}.")
         emb, p, f = cond[:, :self.d_prompt], cond[:, -2].long(), cond[:, -1].long()
         has_a, has_p, has_f = ~emb.isnan().any(1), p >= 0, f >= 0
         if self.training:                                           # drop each part at random
@@ -148,8 +152,8 @@ class PromptConditioner(nn.Module):
         lab = torch.where((has_p | has_f)[:, None], lab, self.no_labels)
         return torch.stack([a, lab], 1)
 
-    def prefix(self, embedding=None, pitch=None, family=None, batch_size=None) -> Tensor:
-        "`cond.prefix(emb)`, `cond.prefix(pitch=60, family='brass')` or both -> (B, 2, n_embd)."
+    def prefix(self, pitch=None, family=None, embedding=None, batch_size=None) -> Tensor:
+        "`cond.prefix(60, 'brass')` (as a `LabelConditioner`), `cond.prefix(embedding=e)`, or both."
         rows = prompt_cond(embedding, pitch, family, self.d_prompt, batch_size)
         return self(rows.to(self.proj.weight.device))
 

@@ -161,8 +161,8 @@ class CodecLM(nn.Module):
 
     def freeze_unused_(self) -> 'CodecLM':
         """Freeze what training never reaches (multi-GPU DDP needs a gradient for every trainable
-        parameter): GPT-2's token table (we feed vectors), and the null prefix unless condition dropout
-        trains it."""
+        parameter): GPT-2's token table (we feed vectors), and the null prefix unless condition
+        dropout trains it."""
         self.backbone.wte.requires_grad_(False)
         if self.config.cond_dropout == 0: self.null_prefix_vec.requires_grad_(False)
         return self
