@@ -39,6 +39,15 @@ def pe_tag() -> str:
 def data_dir(version:str='v2') -> Path: return cache_dir('tokens', f'nsynth_mini_{version}_{codec_tag()}_{pe_tag()}')
 
 
+def _embed(pe, wavs) -> torch.Tensor:
+    "(n, D) prompt embeddings of the first 2 s of each waveform (zero-padded when shorter), in batches of 32."
+    S = PE_FRAMES * 320
+    with torch.inference_mode():
+        x = torch.stack([torch.nn.functional.pad(torch.as_tensor(w[:S], dtype=torch.float32), (0, max(0, S - len(w))))
+                         for w in wavs])
+        return torch.cat([pe.embed(c) for c in x.split(32)])
+
+
 def data_v1(verbose:bool=True) -> Path:
     "The same shards for NSynth-mini v1 (the data of the shipped models): its cached tokens + prompt embeddings."
     from train_bundled import tokens
@@ -47,12 +56,7 @@ def data_v1(verbose:bool=True) -> Path:
     from codectok.conditioning import family_index
     from safetensors.torch import save_file
     tok, root, pe, out = tokens(verbose=False), render_nsynth_mini(verbose=False), load_prompt_encoder(), data_dir('v1')
-    S = PE_FRAMES * 320
-    def embed(wavs):
-        with torch.inference_mode():
-            x = torch.stack([torch.nn.functional.pad(torch.as_tensor(w[:S], dtype=torch.float32), (0, max(0, S - len(w))))
-                             for w in wavs])
-            return torch.cat([pe.embed(c) for c in x.split(32)])
+    embed = lambda wavs: _embed(pe, wavs)
     for s in SPLITS:
         path = out/f'{s}_notes_000.safetensors'
         if not verify_cached(path):
@@ -84,12 +88,7 @@ def data(verbose:bool=True) -> Path:
     t0, programs = time.time(), sorted(set(_GM_FAMILY) - V2_SKIP)
     plan = nsynth_mini_plan(0, programs, V2['pitch_step'], V2['velocities'])
     codec, pe, out = get_codec('mini', n_q=8), load_prompt_encoder(), data_dir()
-    S = PE_FRAMES * 320
-    def embed(wavs):
-        with torch.inference_mode():
-            x = torch.stack([torch.nn.functional.pad(torch.as_tensor(w[:S], dtype=torch.float32), (0, max(0, S - len(w))))
-                             for w in wavs])
-            return torch.cat([pe.embed(c) for c in x.split(32)])
+    embed = lambda wavs: _embed(pe, wavs)
     skipped = 0
     for s in SPLITS:
         notes = [n for n in plan if n['split'] == s]
