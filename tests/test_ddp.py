@@ -25,13 +25,14 @@ def _digest(batch) -> str:
     return h.hexdigest()
 
 
-def _ema_check(rank:int) -> dict:
-    "One training step of each EMA codebook on this rank's half of a fixed batch (the test redoes it on all)."
+def _ema_step(rank:int|None=None) -> dict:
+    """One training step of each EMA codebook on a fixed batch (the same on every rank): on rank `rank`'s half of it,
+    or on all of it with `rank=None` (what one process learns: the reference for the 2-rank update)."""
     from codectok.vq import VectorQuantizer
     from codectok.codec_train import _SyncedCodebook
     torch.manual_seed(0)
-    z = torch.randn(16, 4) + torch.arange(16)[:, None] % 3           # the full batch, the same on both
-    part = z[rank * 8:(rank + 1) * 8]
+    z = torch.randn(16, 4) + torch.arange(16)[:, None] % 3
+    part = z if rank is None else z[rank * 8:(rank + 1) * 8]
     vq = VectorQuantizer(4, 8, decay=0.5, kmeans_init=False).train()
     vq.codebook.data.copy_(z[:8] + 0.1); vq.embed_avg.copy_(vq.codebook.detach())
     vq(part)
@@ -111,7 +112,7 @@ def _child(out:Path):
     # the EMA codebooks on their own, in the same process group
     import torch.distributed as dist
     if not dist.is_initialized(): dist.init_process_group('gloo', rank=rank, world_size=2)
-    torch.save(_ema_check(rank), out/f'ema_rank{rank}.pt')
+    torch.save(_ema_step(rank), out/f'ema_rank{rank}.pt')
     dist.barrier()                                           # both ranks have written everything
     if rank == 0: print(f"ddp child done in {time.time() - t0:.1f} s", flush=True)
 
@@ -167,24 +168,9 @@ def test_ddp_codec_codebooks_trained_and_identical(ddp_run):
         assert r0['state'][k].std() > 0
 
 
-def _single_process_ema() -> dict:
-    "What one process learns from the whole batch: the reference for the 2-rank EMA update."
-    from codectok.vq import VectorQuantizer
-    from codectok.codec_train import _SyncedCodebook
-    torch.manual_seed(0)
-    z = torch.randn(16, 4) + torch.arange(16)[:, None] % 3
-    vq = VectorQuantizer(4, 8, decay=0.5, kmeans_init=False).train()
-    vq.codebook.data.copy_(z[:8] + 0.1); vq.embed_avg.copy_(vq.codebook.detach())
-    vq(z)
-    cb = _SyncedCodebook(4, 8, kmeans_init=False, decay=0.5, threshold_ema_dead_code=0).train()
-    cb.embed.copy_(z[:8] + 0.1); cb.embed_avg.copy_(cb.embed)
-    cb(z)
-    return dict(vq=vq.state_dict(), codebook=cb.state_dict())
-
-
 def test_ddp_ema_statistics_are_summed_over_ranks(ddp_run):
     "Each rank saw half the batch; both must hold the codebook one process learns from all of it."
-    ref = _single_process_ema()
+    ref = _ema_step()
     for r in _ranks(ddp_run, 'ema'):
         for part in ('vq', 'codebook'):
             for k, v in ref[part].items():
