@@ -14,7 +14,8 @@ For each held-out note (the v1 test split: notes no model was trained on; `--n-n
   whose pitches differ by >= 5 semitones; Spearman rho of the 15 generations' median MIDI pitch vs step.
 Sampling: --temperature, --cfg-scale, --top-k (the defaults of `codectok.bundled`); seed = note index.
 
-Usage: python benchmarks/eval_prompted_lm.py [--n-notes 48] [--ckpt] [--split test|valid] [--sweep]
+Usage: python benchmarks/eval_prompted_lm.py [--n-notes 48] [--ckpt] [--split test|valid] [--sweep] [--part k/n]
+Two cores: `--part 0/2 & --part 1/2`, then `--part 0/2 --merge` (same settings) writes the result.
 `--ckpt` evaluates the training run's last checkpoint (scripts/train_prompted_lm.py) instead of the shipped weights.
 `--sweep` measures label following and audio-prompted pitch for a grid of (cfg scale, temperature, top-k) on the
 *valid* split (to choose defaults) and writes eval_prompted_lm_sweep.{json,md}.
@@ -32,7 +33,7 @@ from codectok.codec import get_codec
 from codectok.codec_metrics import median_f0, midi_to_hz
 from codectok.data import render_nsynth_mini, NSynthDataset
 from codectok.gpt import load_codec_lm
-from codectok.conditioning import load_conditioner, prompt_cond
+from codectok.conditioning import load_conditioner, prompt_cond, LabelConditioner
 from codectok.prompting import load_prompt_encoder
 from codectok.sampling import generate
 
@@ -74,21 +75,28 @@ class Runner:
     def embed(self, wav):
         with torch.no_grad(): return self.pe.embed(torch.as_tensor(wav, dtype=torch.float32)[None])[0]
 
-    def gen(self, rows, seed, prompt_wav=None, seconds=TOTAL_S, **kw):
+    def gen(self, rows, seed, prompt_wav=None, seconds=TOTAL_S, labels=None, **kw):
+        """Decoded audio of one generation from `prompt_cond` rows. An LM with a label conditioner (the v1 LM, for
+        comparison) gets the rows' labels, else `labels`; a request it cannot take (a sound alone) gives silence."""
         with torch.no_grad():
-            pre = self.cond(rows)
+            if isinstance(self.cond, LabelConditioner):
+                lab = rows[:, -2:].long() if (rows[:, -2:] >= 0).all() else (None if labels is None else torch.tensor([labels]))
+                if lab is None: return np.zeros(round(seconds * self.sr), np.float32)
+                pre = self.cond(lab)
+            else: pre = self.cond(rows)
             prompt = None if prompt_wav is None else self.codec.encode(torch.as_tensor(prompt_wav)[None, None])
             codes = generate(self.lm, round(seconds * self.codec.frame_rate), prompt_codes=prompt, prefix=pre, seed=seed,
                              progress=False, **(self.kw | kw))
             return self.codec.decode(codes)[0, 0].numpy()
 
 
-def evaluate(a, run:Runner, notes:list) -> dict:
+def evaluate(a, run:Runner, notes:list, part:tuple=(0, 1)) -> dict:
+    "The per-note measures on notes[k::n] for part (k, n) (seed = the note's index), and part 0 the interpolation."
     sr, n_p = run.sr, int(PROMPT_S * run.sr)
     res = dict(settings=dict(temperature=run.kw['temperature'], cfg_scale=run.kw['cfg_scale'], top_k=run.kw['top_k']),
                n_notes=len(notes), notes=[])
     t0 = time.time()
-    for i, it in enumerate(notes):
+    for i, it in list(enumerate(notes))[part[0]::part[1]]:
         wav, pitch, fam = it['wav'][:int(TOTAL_S * sr)].numpy(), int(it['pitch']), int(it['instrument_family'])
         f_prompt = median_f0(wav[:n_p], sr)
         rec = run.codec.decode(run.codec.encode(torch.as_tensor(wav)[None, None]))[0, 0].numpy()
@@ -102,10 +110,30 @@ def evaluate(a, run:Runner, notes:list) -> dict:
         aud = run.gen(prompt_cond(emb_note), i, seconds=EMB_S)
         r['audio_f0'], r['audio_mfcc'] = median_f0(aud, sr), mfcc_mean(aud, sr).tolist()
         r['prompt_mfcc'] = mfcc_mean(wav[:int(EMB_S * sr)], sr).tolist()
+        r['index'] = i
         res['notes'].append(r)
-        if i % 10 == 0: print(f"{i + 1}/{len(notes)} notes, {time.time() - t0:.0f} s", flush=True)
+        if len(res['notes']) % 10 == 1: print(f"{len(res['notes'])} of ~{len(notes) // part[1]} notes, {time.time() - t0:.0f} s", flush=True)
+    if part[1] == 1: summarise(res)
+    if part[0] == 0: res['interpolation'] = interpolation(a, run, notes)
+    return res
+
+
+def rtf(run:Runner, n:int=3) -> dict:
+    "Wall time / audio time of 4 s label-conditioned generation + decode (one clip, one thread), best of n, CFG on and off."
+    out = {}
+    for name, cfg in (('with_cfg', run.kw['cfg_scale']), ('without_cfg', None)):
+        ts = []
+        for i in range(n):
+            t0 = time.perf_counter(); run.gen(prompt_cond(None, 60, 4, run.pe.config.d_model), i, cfg_scale=cfg)
+            ts.append(time.perf_counter() - t0)
+        out[name] = round(min(ts) / TOTAL_S, 4)
+    return out
+
+
+def merge(parts:list) -> dict:
+    "One result from the parts' JSONs: notes in index order, the summary over all, part 0's interpolation."
+    res = dict(parts[0]); res['notes'] = sorted((r for p in parts for r in p['notes']), key=lambda r: r['index'])
     summarise(res)
-    res['interpolation'] = interpolation(a, run, notes)
     return res
 
 
@@ -160,6 +188,41 @@ def interpolation(a, run:Runner, notes:list) -> dict:
                 share_rho_ge_09=float(np.mean([r >= 0.9 for r in rhos])) if rhos else float('nan'))
 
 
+SWEEP = [dict(cfg_scale=c, temperature=0.7, top_k=None) for c in (None, 2.0, 3.0, 5.0)] + \
+        [dict(cfg_scale=3.0, temperature=t, top_k=None) for t in (0.5, 1.0)] + [dict(cfg_scale=3.0, temperature=0.7, top_k=50)]
+
+
+def sweep(a, lm, cond, codec, pe, notes:list, grid:list=SWEEP) -> dict:
+    """For each setting of `SWEEP`, on held-out notes (2 s each): label-conditioned pitch within 50 cents and octave
+    errors; audio-prompted pitch within 50 cents of the prompt's; continuation (1 s prompt -> 2 s) within 50 cents."""
+    sr, rows = codec.sample_rate, []
+    refs = [(it['wav'][:int(EMB_S * sr)].numpy(), int(it['pitch']), int(it['instrument_family'])) for it in notes]
+    f_ref = [median_f0(w[:int(PROMPT_S * sr)], sr) for w, _, _ in refs]
+    for st in grid:
+        run, t0 = Runner(lm, cond, codec, pe, st['temperature'], st['cfg_scale'], st['top_k']), time.time()
+        lab, aud, cont = [], [], []
+        for i, ((w, pitch, fam), fp) in enumerate(zip(refs, f_ref)):
+            e_note, e_prompt = run.embed(w), run.embed(w[:int(PROMPT_S * sr)])
+            lab.append(cents(median_f0(run.gen(prompt_cond(None, pitch, fam, e_note.shape[0]), i, seconds=EMB_S), sr),
+                             midi_to_hz(pitch)))
+            aud.append(cents(median_f0(run.gen(prompt_cond(e_note), i, seconds=EMB_S), sr), fp))
+            c = run.gen(prompt_cond(e_prompt), i, prompt_wav=w[:int(PROMPT_S * sr)], seconds=EMB_S, labels=(pitch, fam))
+            cont.append(cents(median_f0(c[int(PROMPT_S * sr):], sr), fp))
+        ok = lambda xs: float(np.mean([abs(x) < 50 if x == x else False for x in xs]))
+        rows.append(st | dict(label_within_50=ok(lab), label_octave_errors=float(np.mean([abs(abs(x) - 1200) < 50 if x == x else False for x in lab])),
+                              audio_within_50=ok(aud), continuation_within_50=ok(cont), seconds=round(time.time() - t0, 1)))
+        print(rows[-1], flush=True)
+    return dict(split=a.split, n_notes=len(notes), rows=rows)
+
+
+def sweep_table(sw) -> list:
+    f = lambda v: '-' if v is None else f'{v:g}'
+    return ["| CFG scale | temperature | top-k | label: within 50 cents | label: octave errors | audio prompt: within 50 cents | "
+            "continuation: within 50 cents |", "|---|---|---|---|---|---|---|"] + \
+           [f"| {f(r['cfg_scale'])} | {f(r['temperature'])} | {f(r['top_k'])} | {r['label_within_50']:.0%} | "
+            f"{r['label_octave_errors']:.0%} | {r['audio_within_50']:.0%} | {r['continuation_within_50']:.0%} |" for r in sw['rows']]
+
+
 def table(res) -> list:
     s, it = res['summary'], res['interpolation']
     return ["| measure | value | target |", "|---|---|---|",
@@ -172,7 +235,10 @@ def table(res) -> list:
             f"| audio-prompted: within 50 cents of the prompt's pitch | {s['audio_within_50']:.0%} | >= 75 % |",
             f"| audio-prompted: timbre closer to own prompt than to another family's | "
             f"{s['timbre_closer_to_own_prompt']:.0%} | >= 70 % |",
-            f"| interpolation A->B (15 steps): median Spearman rho over {len(it['pairs'])} pairs | {it['median_rho']:.2f} | >= 0.9 |"]
+            f"| interpolation A->B (15 steps): median Spearman rho over {len(it['pairs'])} pairs | {it['median_rho']:.2f} | >= 0.9 |",
+            f"| interpolation A->B: share of pairs with rho >= 0.9 | {it['share_rho_ge_09']:.0%} | |"] + \
+           ([f"| generate + decode, 4 s, one thread: real-time factor (CFG on / off) | {res['rtf']['with_cfg']:.3f} / "
+             f"{res['rtf']['without_cfg']:.3f} | <= 0.25 |"] if 'rtf' in res else [])
 
 
 def main():
@@ -181,6 +247,11 @@ def main():
     ap.add_argument('--n-pairs', type=int, default=8)
     ap.add_argument('--split', default='test')
     ap.add_argument('--ckpt', action='store_true')
+    ap.add_argument('--publish', action='store_true', help='also write the compact figures to codectok/results (the chapters read them)')
+    ap.add_argument('--part', default='0/1', help='k/n: this process measures notes k, k+n, ... (n processes in parallel)')
+    ap.add_argument('--merge', action='store_true', help='with --part 0/n: merge the n parts written before')
+    ap.add_argument('--grid', default='full', choices=('full', 'cfg'), help="--sweep: every setting, or only guidance off / 3 / 5 at T 0.7")
+    ap.add_argument('--sweep', action='store_true', help='the settings grid on --split (use valid) instead of the measures')
     ap.add_argument('--weights', default=None)
     ap.add_argument('--temperature', type=float, default=0.7)
     ap.add_argument('--cfg-scale', type=float, default=3.0)
@@ -191,15 +262,43 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     lm, cond = load_models(a.ckpt, a.weights)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    if a.sweep:
+        grid = SWEEP if a.grid == 'full' else [g for g in SWEEP if g['temperature'] == 0.7 and g['top_k'] is None
+                                               and g['cfg_scale'] in (None, 3.0, 5.0)]
+        sw = sweep(a, lm, cond, get_codec('mini', n_q=8), load_prompt_encoder(), notes_of(a.split, a.n_notes), grid)
+        sw['source'] = 'checkpoint' if a.ckpt else (a.weights or 'bundled')
+        lines = [f"# Prompted LM: sampling settings on the {a.split} split ({sw['n_notes']} notes, 2 s each)", "",
+                 f"Models: {sw['source']}; script: benchmarks/eval_prompted_lm.py --sweep.", ""] + sweep_table(sw)
+        atomic_write(out/f'{a.name}_sweep.json', lambda t: Path(t).write_text(json.dumps(sw, indent=1)))
+        if a.publish:
+            pub = Path(__file__).resolve().parent.parent/'codectok'/'results'
+            atomic_write(pub/f'{a.name}_sweep.json', lambda t: Path(t).write_text(json.dumps(sw, indent=1)))
+        atomic_write(out/f'{a.name}_sweep.md', lambda t: Path(t).write_text('\n'.join(lines) + '\n'))
+        print('\n'.join(lines)); return
     run = Runner(lm, cond, get_codec('mini', n_q=8), load_prompt_encoder(), a.temperature,
                  None if a.cfg_scale in (0, 1) else a.cfg_scale, a.top_k)
-    res = evaluate(a, run, notes_of(a.split, a.n_notes))
+    k, n = (int(x) for x in a.part.split('/'))
+    if n > 1 and not a.merge:                  # one of n processes: write its part, merge later
+        res = evaluate(a, run, notes_of(a.split, a.n_notes), (k, n))
+        atomic_write(out/f'{a.name}.part{k}of{n}.json', lambda t: Path(t).write_text(json.dumps(res)))
+        print(f"wrote part {k} of {n}; when all are done: --part 0/{n} --merge"); return
+    if a.merge:
+        paths = [out/f'{a.name}.part{i}of{n}.json' for i in range(n)]
+        res = merge([json.loads(p.read_text()) for p in paths])
+    else: res = evaluate(a, run, notes_of(a.split, a.n_notes))
     res['split'], res['source'] = a.split, 'checkpoint' if a.ckpt else (a.weights or 'bundled')
+    res['rtf'] = rtf(run)
     lines = [f"# Prompted LM: the measures of issue 35 ({a.split} split, {res['n_notes']} notes)", "",
              f"Settings: T={a.temperature}, CFG scale {a.cfg_scale}, top-k {a.top_k}; "
              f"models: {res['source']}; script: benchmarks/eval_prompted_lm.py.", ""] + table(res)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     atomic_write(out/f'{a.name}.json', lambda t: Path(t).write_text(json.dumps(res, indent=1)))
+    if a.publish:                              # the figures the chapters show, shipped with the package
+        keep = {k: res[k] for k in ('split', 'source', 'n_notes', 'settings', 'summary', 'rtf')}
+        keep['interpolation'] = {k: v for k, v in res['interpolation'].items() if k != 'pairs'} | dict(
+            pairs=[{k: v for k, v in q.items() if k != 'midi'} for q in res['interpolation']['pairs']])
+        pub = Path(__file__).resolve().parent.parent/'codectok'/'results'
+        atomic_write(pub/f'{a.name}.json', lambda t: Path(t).write_text(json.dumps(keep, indent=1)))
     atomic_write(out/f'{a.name}.md', lambda t: Path(t).write_text('\n'.join(lines) + '\n'))
     print('\n'.join(lines))
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['LM_FILE', 'MASKGIT_FILES', 'TRAIN_HINT', 'PROMPT_SECONDS', 'conditioner_path', 'trained_codec', 'resolve_device', 'bundled_lm', 'bundled_maskgit', 'save_debug_models', 'estimate_pitch', 'lm_generate', 'vamp_windows', 'vamp_mask', 'vamp_audio']
+__all__ = ['LM_FILE', 'MASKGIT_FILES', 'TRAIN_HINT', 'PROMPT_SECONDS', 'SAMPLING', 'conditioner_path', 'trained_codec', 'resolve_device', 'bundled_lm', 'bundled_maskgit', 'save_debug_models', 'estimate_pitch', 'resolve_cfg', 'lm_generate', 'vamp_windows', 'vamp_mask', 'vamp_audio']
 
 # %% ../nbs/11_demo.ipynb #3dccc0d6
 import time
@@ -23,9 +23,9 @@ from .masks import mask_bitrate
 from .vamp import vamp_chain
 
 # %% ../nbs/11_demo.ipynb #b0c77e44
-LM_FILE = 'lm.safetensors'      # `save_codec_lm`: K=8 codebooks of N=1024, label-prefix conditioned
+LM_FILE = 'lm.safetensors'      # `save_codec_lm`: K=8 codebooks of N=1024, prompted by a sound (+ labels)
 MASKGIT_FILES = ('maskgit_coarse', 'maskgit_c2f')   # `save_maskgit`: .safetensors + .json each
-TRAIN_HINT = ("train the bundled ones with `python scripts/train_bundled.py lm` and "
+TRAIN_HINT = ("train the bundled ones with `python scripts/train_prompted_lm.py data`, `... train` and `... ship`, and "
               "`python scripts/train_bundled.py maskgit`, or save your own as in "
               "nbs/08_prompting.ipynb (`train_conditioned_lm`, `save_codec_lm`, "
               "`save_conditioner`) and nbs/10_vamping.ipynb (`fit_maskgit`, `save_maskgit`) and "
@@ -159,6 +159,17 @@ def _check_codec_name(trained:str|None, codec, what:str) -> None:
                          f"(the same code means a different sound); use get_codec({trained!r}).")
 
 PROMPT_SECONDS = 2.0     # the prompt encoder embeds (at most) the first 2 s, as in training
+# the sampling defaults of `lm_generate`, the CLI and the demo, chosen on held-out notes by
+# `benchmarks/eval_prompted_lm.py --sweep` (results: benchmarks/results/eval_prompted_lm_sweep.md)
+SAMPLING = dict(temperature=0.7, top_k=None, cfg_scale=3.0)
+
+def resolve_cfg(lm:CodecLM, cfg_scale='auto') -> float|None:
+    """The guidance scale to sample with: 'auto' -> `SAMPLING`'s for an LM trained with condition dropout, None for
+    one without (it has no null prefix to guide against); 1 -> None (guidance at 1 is the plain conditional model)."""
+    if isinstance(cfg_scale, str):
+        if cfg_scale != 'auto': raise ValueError(f"cfg_scale must be 'auto', None or a number, got {cfg_scale!r}.")
+        return SAMPLING['cfg_scale'] if lm.config.cond_dropout > 0 else None
+    return None if cfg_scale is None or (not isinstance(cfg_scale, bool) and cfg_scale == 1) else cfg_scale
 
 def _audio_1d(wav, name:str) -> Tensor:
     x = torch.as_tensor(np.asarray(wav, dtype=np.float32)).reshape(-1)
@@ -199,8 +210,10 @@ def lm_generate(lm:CodecLM, cond, codec, # models from `bundled_lm` and `get_cod
                 pitch:int|None=None, # MIDI label; None: the prompt's pitch (pYIN), or 60
                 family:str|None=None, # NSynth family label; None: 'keyboard'
                 prompt_wav=None, # (S,) audio at the codec's rate to continue
-                batch:int=1, temperature:float=0.7, top_k:int|None=None, top_p:float|None=None,
-                cfg_scale:float|None=None, seed:int|None=None, progress:bool=True,
+                batch:int=1, temperature:float=SAMPLING['temperature'], top_k:int|None=SAMPLING['top_k'],
+                top_p:float|None=None,
+                cfg_scale='auto', # guidance scale; 'auto': `SAMPLING`'s when the LM allows it; None or 1: off
+                seed:int|None=None, progress:bool=True,
                 prompt_audio=None, # (S,) audio whose embedding conditions a `PromptConditioner` LM
                ) -> dict:
     "Sample `batch` clips conditioned on labels or an audio prompt, continuing `prompt_wav` if any."
@@ -216,13 +229,14 @@ def lm_generate(lm:CodecLM, cond, codec, # models from `bundled_lm` and `get_cod
     prefix, pitch, family = _lm_prefix(cond, codec, pitch, family, prompt_wav, prompt_audio)
     T0 = 0 if prompt is None else prompt.shape[-1]
     n_new = max(1, round(seconds * codec.frame_rate))
+    cfg_scale = resolve_cfg(lm, cfg_scale)
     codes = generate(lm, T0 + n_new, prefix=prefix, batch_size=batch, temperature=temperature,
                      top_k=top_k, top_p=top_p, cfg_scale=cfg_scale, seed=seed, progress=progress,
                      prompt_codes=prompt)                                      # (B, K, T0 + n_new)
     wav = codec.decode_long(codes, progress=progress)[:, 0].clamp(-1, 1).cpu()  # (B, S), by chunks
     wall, new_s = time.perf_counter() - t0, n_new / codec.frame_rate
     return dict(wav=wav, codes=codes, prompt_frames=T0, pitch=pitch, family=family, seconds=new_s,
-                wall_s=wall, real_time_factor=wall / (new_s * batch))
+                cfg_scale=cfg_scale, wall_s=wall, real_time_factor=wall / (new_s * batch))
 
 # %% ../nbs/11_demo.ipynb #de61eb6d
 def _window_overlap(overlap, W:int) -> int:

@@ -168,6 +168,10 @@ def _output_paths(out, batch:int=1) -> list[Path]:
     if out.suffix.lower() not in _AUDIO_SUFFIXES: raise ValueError(f"the output must be an audio file ending in one of {_AUDIO_SUFFIXES}, got {out.name!r}.")
     return [out] if batch == 1 else [out.with_name(f'{out.stem}_{i}{out.suffix}') for i in range(batch)]
 
+def _cfg_arg(v):
+    "--cfg-scale: not given -> 'auto' (the bundled default when the LM allows guidance)."
+    return 'auto' if v is None else v
+
 def _check_tokens_path(p):
     if p is not None and Path(p).suffix != '.npz': raise ValueError(f"--tokens must name a .npz token file, got {Path(p).name!r}.")
 
@@ -179,15 +183,13 @@ def _cmd_generate(a):
     for p in outs + ([Path(a.tokens)] if a.tokens else []): check_writable(p)
     dev = _device(a)
     codec = get_codec('mini', device=dev)                                   # the codec the bundled LM was trained on
-    if a.stream and a.prompt_audio is not None:
-        raise ValueError("--stream takes labels or --prompt, not --prompt-audio (yet); drop one of the two.")
     prompt = None if a.prompt is None else load_audio(a.prompt, sr=codec.sample_rate, min_samples=codec.stride)
     sound = (None if a.prompt_audio is None
              else load_audio(a.prompt_audio, sr=codec.sample_rate, min_samples=codec.stride))
     lm, cond = bundled_lm(a.lm, dev)
-    if a.stream: return _generate_stream(a, lm, cond, codec, prompt, outs[0])
+    if a.stream: return _generate_stream(a, lm, cond, codec, prompt, outs[0], sound)
     g = lm_generate(lm, cond, codec, a.seconds, a.pitch, a.family, prompt, a.batch, a.temperature, a.top_k, a.top_p,
-                    a.cfg_scale, a.seed, progress=not a.quiet, prompt_audio=sound)
+                    _cfg_arg(a.cfg_scale), a.seed, progress=not a.quiet, prompt_audio=sound)
     for p, w in zip(outs, g['wav']): save_audio(p, w.cpu().numpy(), codec.sample_rate)
     if a.tokens: save_tokens(a.tokens, g['codes'], codec)
     how = f"continuing {g['prompt_frames'] / codec.frame_rate:.2f} s of {a.prompt}" if prompt is not None else 'from the label'
@@ -219,7 +221,7 @@ def _cmd_vamp(a):
     print('wrote ' + ', '.join(map(str, [out] + ([Path(a.tokens)] if a.tokens else []))))
 
 # %% ../nbs/12_cli.ipynb #9fd7c468
-def _generate_stream(a, lm, cond, codec, prompt, out:Path):
+def _generate_stream(a, lm, cond, codec, prompt, out:Path, sound=None):
     "`generate --stream`: chunks go to `out` as they come (`save_audio_blocks`); prints first-audio time and cadence."
     from codectok.streaming import lm_stream
     from codectok.audio import save_audio_blocks
@@ -228,13 +230,14 @@ def _generate_stream(a, lm, cond, codec, prompt, out:Path):
     def timed(chunks):
         for w in chunks: times.append(time.perf_counter() - t0); yield w
     chunks = lm_stream(lm, cond, codec, a.seconds, a.pitch, a.family, prompt, a.temperature, a.top_k, a.top_p,
-                       a.cfg_scale, a.seed, record=rec)
+                       _cfg_arg(a.cfg_scale), a.seed, record=rec, prompt_audio=sound)
     save_audio_blocks(out, timed(chunks), codec.sample_rate)
     codes = torch.cat(rec['codes'], -1)
     if a.tokens: save_tokens(a.tokens, codes, codec)
     secs, wall = codes.shape[-1] / codec.frame_rate, time.perf_counter() - t0
     gaps = np.diff(times) if len(times) > 1 else np.array([0.0])
-    print(f"streamed {secs:.2f} s, MIDI {rec['pitch']} {rec['family']}, in {len(times)} chunks: first audio after "
+    lab = f"MIDI {rec['pitch']} {rec['family']}" if rec['pitch'] is not None else 'prompted by a sound'
+    print(f"streamed {secs:.2f} s, {lab}, in {len(times)} chunks: first audio after "
           f"{1000 * times[0]:.0f} ms, then a chunk every {1000 * gaps.mean():.0f} ms (max {1000 * gaps.max():.0f}) for "
           f"{1000 * secs / len(times):.0f} ms of audio each; real-time factor {wall / secs:.3f}")
     print('wrote ' + ', '.join(map(str, [out] + ([Path(a.tokens)] if a.tokens else []))))
@@ -242,20 +245,24 @@ def _generate_stream(a, lm, cond, codec, prompt, out:Path):
 # %% ../nbs/12_cli.ipynb #0f6add31
 def _add_generate(sub):
     from codectok.data import NSYNTH_FAMILIES
-    g = sub.add_parser('generate', help='sample audio with the bundled language model (label-conditioned, or continuing a prompt)',
+    from codectok.bundled import SAMPLING
+    g = sub.add_parser('generate', help='sample audio with the bundled language model (prompted by a sound, by labels, or continuing a recording)',
                        description='Sample audio with the bundled codec language model. Examples: '
-                       '`codectok generate --pitch 60 --family brass -o out.wav`, `codectok generate --prompt in.wav -o out.wav`.')
+                       '`codectok generate --prompt-audio a.wav -o out.wav`, `codectok generate --pitch 60 --family brass -o out.wav`, '
+                       '`codectok generate --prompt in.wav -o out.wav`.')
     g.add_argument('-o', '--output', required=True, help='output audio file; with --batch N: OUT_0.wav ... OUT_{N-1}.wav')
     g.add_argument('--prompt', help='audio file to continue (its codes are the first frames)')
     g.add_argument('--prompt-audio', help='audio file whose embedding conditions the LM, not continued (the blog\'s '
-                   'prompt; needs an LM trained with a PromptConditioner, see scripts/train_prompted_lm.py)')
+                   'prompt; the bundled LM takes it; an LM with a label conditioner does not)')
     g.add_argument('--pitch', type=int, help='MIDI pitch label 0..127 (default: estimated from --prompt with pYIN, else 60)')
     g.add_argument('--family', help=f"NSynth family label, one of {', '.join(NSYNTH_FAMILIES)} (default: keyboard)")
     g.add_argument('--seconds', type=float, default=4.0, help='seconds of new audio, after the prompt (default 4)')
-    g.add_argument('--temperature', type=float, default=0.7, help='sampling temperature >= 0, 0 = greedy (default 0.7)')
+    g.add_argument('--temperature', type=float, default=SAMPLING['temperature'],
+                   help=f"sampling temperature >= 0, 0 = greedy (default {SAMPLING['temperature']:g})")
     g.add_argument('--top-k', type=int, help='sample from the k most likely codes')
     g.add_argument('--top-p', type=float, help='nucleus sampling mass in (0, 1]')
-    g.add_argument('--cfg-scale', type=float, help='classifier-free guidance scale, e.g. 3 (default: no guidance)')
+    g.add_argument('--cfg-scale', type=float, help='classifier-free guidance scale; 1 = off (default: '
+                   f"{SAMPLING['cfg_scale']:g} when the LM was trained with condition dropout, as the bundled one; else off)")
     g.add_argument('--seed', type=int, help='same seed, same audio')
     g.add_argument('--batch', type=int, default=1, help='number of clips (default 1)')
     g.add_argument('--lm', help='LM file (default: the bundled lm.safetensors; its conditioner is <stem>_conditioner.safetensors)')

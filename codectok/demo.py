@@ -15,7 +15,8 @@ from .codec import get_codec
 from .codec_metrics import multiscale_mel_distance, pitch_cents_error
 from .gpt import CodecLMConfig
 from .bundled import bundled_lm, bundled_maskgit, lm_generate, vamp_audio
-from .bundled import LM_FILE, trained_codec, resolve_device
+from .bundled import LM_FILE, trained_codec, resolve_device, resolve_cfg, SAMPLING, PROMPT_SECONDS
+from .conditioning import PromptConditioner
 from torch import Tensor
 
 # %% auto #0
@@ -59,15 +60,16 @@ def _load_lm(lm_path, device='cpu'):
 
 # %% ../nbs/11_demo.ipynb #87e3385d
 def _lm_part(out:Path, codec, loaded, notes, prompt_wav, gen_seconds:float, seed:int, verbose:bool):
-    "Label-conditioned variations (two per demo note's label) and a continuation of the first note."
+    """Label-conditioned variations (two per demo note's label), a continuation of the first note and, for an LM with
+    a `PromptConditioner`, two clips prompted by the first note's sound (its embedding)."""
     from codectok.data import gm_family
     if loaded[1]: return dict(skipped=loaded[1]), [], []
     lm, cond = loaded[0]
     sr, c = codec.sample_rate, lm.config
-    cfg = 3.0 if c.cond_dropout > 0 else None     # guidance needs a model trained with cond_dropout
+    cfg = resolve_cfg(lm)                          # guidance needs a model trained with cond_dropout
     fig = dict(model=f"CodecLM K={c.n_q} N={c.codebook_size} D={c.n_embd} L={c.n_layer}, "
                      f"{sum(p.numel() for p in lm.parameters()) / 1e6:.2f}M parameters",
-               temperature=0.7, cfg_scale=cfg, seconds_per_clip=gen_seconds, variations=[])
+               temperature=SAMPLING['temperature'], cfg_scale=cfg, seconds_per_clip=gen_seconds, variations=[])
     players, rows, wall, audio_s = [], [], 0.0, 0.0
     for i, (program, pitch, label) in enumerate(notes):
         fam = gm_family(program) or 'keyboard'
@@ -98,6 +100,19 @@ def _lm_part(out:Path, codec, loaded, notes, prompt_wav, gen_seconds:float, seed
                                seconds=round(g['seconds'], 3), wall_s=round(g['wall_s'], 3),
                                real_time_factor=round(g['real_time_factor'], 4))
     wall, audio_s = wall + g['wall_s'], audio_s + g['seconds']
+    if isinstance(cond, PromptConditioner):      # the blog's prompt: the sound's embedding, nothing continued
+        sound = prompt_wav[:int(PROMPT_SECONDS * sr)]
+        g = lm_generate(lm, cond, codec, gen_seconds, prompt_audio=sound, batch=2, cfg_scale=cfg,
+                        seed=seed + len(notes) + 1, progress=verbose)
+        files = [('the sound', _save_clip(out, 'lm_sound_prompt.wav', sound, sr), None)]
+        files += [(f'variation {j + 1}', _save_clip(out, f'lm_prompted_by_sound_{j}.wav', g['wav'][j], sr),
+                   'generated') for j in range(2)]
+        players.append((f'LM, prompted by the sound of {label} (its embedding; nothing continued)', files))
+        rows.append((f'LM: prompted by {label}',
+                     [('the sound', as_numpy_audio(sound))] + [(f'variation {j + 1}', g['wav'][j].numpy()) for j in range(2)]))
+        fig['audio_prompted'] = dict(label=label, batch=2, seconds=round(g['seconds'], 3), wall_s=round(g['wall_s'], 3),
+                                     real_time_factor=round(g['real_time_factor'], 4))
+        wall, audio_s = wall + g['wall_s'], audio_s + 2 * g['seconds']
     fig['real_time_factor'] = round(wall / audio_s, 4)         # all LM clips: wall time / audio
     return fig, players, rows
 
@@ -245,8 +260,9 @@ def _print_summary(figures:dict, out:Path):
           f"({1 / max(rtf, 1e-9):.0f}x faster than real time)")
     lm, vp = figures['lm'], figures['vamp']
     if 'skipped' in lm: print(f"LM generation skipped: {lm['skipped']}")
-    else: print(f"LM ({lm['model']}): {len(lm['variations'])} labels x 2 variations + "
-                f"1 continuation, real-time factor {lm['real_time_factor']:.3f}")
+    else: print(f"LM ({lm['model']}): {len(lm['variations'])} labels x 2 variations + 1 continuation"
+                + (" + 2 prompted by a sound" if 'audio_prompted' in lm else '')
+                + f", CFG {lm['cfg_scale'] or 'off'}, real-time factor {lm['real_time_factor']:.3f}")
     if 'skipped' in vp: print(f"MaskGIT vamping skipped: {vp['skipped']}")
     else: print(f"MaskGIT vamp of a {vp['seconds']:g} s phrase, periodic P={vp['period']} "
                 f"prompt at {vp['prompt_bitrate_kbps']:.2f} kbps: "

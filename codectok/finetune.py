@@ -14,13 +14,13 @@ from .core import (cache_dir, write_cached, verify_cached, file_record, check_wr
                            weights_dir)
 from .audio import load_audio
 from .gpt import CodecLM, save_codec_lm
-from .conditioning import LabelConditioner, save_conditioner, lm_loss, family_index
+from .conditioning import LabelConditioner, PromptConditioner, prompt_cond, save_conditioner, lm_loss, family_index
 
 # %% auto #0
 __all__ = ['AUDIO_SUFFIXES', 'LORA_TARGETS', 'FINETUNE_FILES', 'audio_files', 'codec_tag', 'file_tokens', 'folder_tokens',
            'split_heldout', 'LoRA', 'add_lora', 'merge_lora', 'FinetuneConfig', 'check_config', 'eval_windows',
-           'heldout_loss', 'finetune', 'ngrams', 'ngram_overlap', 'memorisation', 'check_out_dir', 'save_finetuned',
-           'finetune_folder']
+           'cond_rows', 'heldout_loss', 'finetune', 'ngrams', 'ngram_overlap', 'memorisation', 'check_out_dir',
+           'save_finetuned', 'finetune_folder']
 
 # %% ../nbs/14_finetune.ipynb #eccf53ea
 AUDIO_SUFFIXES = ('.wav', '.flac', '.ogg', '.mp3', '.aif', '.aiff', '.m4a', '.opus')
@@ -188,10 +188,17 @@ def eval_windows(stream:Tensor, window:int) -> Tensor:
     if T <= window: return stream[None]
     return torch.stack([stream[:, s:s + window] for s in range(0, T - window + 1, window)])
 
+def cond_rows(cond, pitch:int, family:str, n:int) -> Tensor:
+    "What the conditioner reads for n crops with one label: (n, 2) labels, or `prompt_cond` rows with no embedding."
+    if isinstance(cond, PromptConditioner): return prompt_cond(None, [pitch] * n, family, d_prompt=cond.d_prompt)
+    return torch.tensor([[pitch, family_index(family)]] * n)
+
 def heldout_loss(lm:CodecLM, cond:LabelConditioner, held:Tensor, c:FinetuneConfig) -> float:
     "Mean masked CE (nats) of the held-out stream's windows under the label `c.pitch`, `c.family`."
     x = eval_windows(held, c.window)                                  # (n, K, window)
+    was = cond.training; cond.eval()                                  # no random part dropout while measuring
     with torch.no_grad(): pre = cond.prefix([c.pitch] * len(x), c.family)
+    cond.train(was)
     return lm_loss(lm, x, pre)
 
 # %% ../nbs/14_finetune.ipynb #22010108
@@ -219,7 +226,7 @@ def finetune(lm:CodecLM, cond:LabelConditioner, # base models, changed in place
     params = add_lora(lm, c.rank, c.alpha) if c.method == 'lora' else list(lm.parameters())
     params += list(cond.parameters())
     opt = torch.optim.AdamW(params, lr=c.learning_rate, weight_decay=0.0)
-    labels = torch.tensor([[c.pitch, family_index(c.family)]] * c.batch_size)   # (B, 2)
+    labels = cond_rows(cond, c.pitch, c.family, c.batch_size)                  # the same label for every crop
     budget, max_steps, step, spent = c.minutes * 60, c.max_steps or 10**9, 0, 0.0
     lm.train(); cond.train()
     while step < max_steps and spent < budget:

@@ -157,11 +157,12 @@ def _keep(pieces, into:list):
 def lm_stream(lm:CodecLM, cond, codec, # models from `bundled_lm` and `get_codec`
               seconds:float=4.0, pitch:int|None=None, family:str|None=None, prompt_wav=None,
               temperature:float=0.7, top_k:int|None=None, top_p:float|None=None,
-              cfg_scale:float|None=None, seed:int|None=None, chunk_frames:int=8,
+              cfg_scale='auto', seed:int|None=None, chunk_frames:int=8,
               record:dict|None=None, # filled with pitch, family, prompt_frames and the code blocks
+              prompt_audio=None, # (S,) audio whose embedding conditions a `PromptConditioner` LM
              ): # yields (n_i,) float audio in [-1, 1]
-    "`lm_generate` for one clip as a stream: the same checks, label and prompt; the same codes for a seed."
-    from codectok.bundled import _check_generate_args, _check_lm_codec, estimate_pitch
+    "`lm_generate` for one clip as a stream: the same checks, labels and prompts; the same codes for a seed."
+    from codectok.bundled import _check_generate_args, _check_lm_codec, _lm_prefix, resolve_cfg
     _check_generate_args(seconds, 1, pitch, family, temperature, top_k, top_p)
     _check_lm_codec(lm, codec)
     codec.set_n_q(lm.config.n_q)
@@ -169,15 +170,13 @@ def lm_stream(lm:CodecLM, cond, codec, # models from `bundled_lm` and `get_codec
     if prompt_wav is not None:
         prompt_wav = torch.as_tensor(np.asarray(prompt_wav, dtype=np.float32)).reshape(-1)
         prompt = codec.encode_long(prompt_wav)                                 # (1, K, T0)
-        if pitch is None: pitch = estimate_pitch(prompt_wav.numpy(), codec.sample_rate)
-    pitch, family = 60 if pitch is None else int(pitch), family or 'keyboard'
+    prefix, pitch, family = _lm_prefix(cond, codec, pitch, family, prompt_wav, prompt_audio)  # (1, 2, n_embd)
     T0 = 0 if prompt is None else prompt.shape[-1]
-    with torch.inference_mode(): prefix = cond.prefix(pitch, family)          # (1, 2, n_embd)
     record = {} if record is None else record
     record.update(pitch=pitch, family=family, prompt_frames=T0, codes=[])
     pieces = stream_codes(lm, T0 + max(1, round(seconds * codec.frame_rate)), prefix=prefix,
-                          temperature=temperature, top_k=top_k, top_p=top_p, cfg_scale=cfg_scale,
-                          seed=seed, prompt_codes=prompt)
+                          temperature=temperature, top_k=top_k, top_p=top_p,
+                          cfg_scale=resolve_cfg(lm, cfg_scale), seed=seed, prompt_codes=prompt)
     for w in stream_decode(_keep(pieces, record['codes']), codec, chunk_frames):
         yield w[0, 0].clamp(-1, 1)
 

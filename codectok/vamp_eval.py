@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['mel_embedding', 'frechet_distance', 'noisy_tokens', 'fig5_experiment']
+__all__ = ['mel_embedding', 'frechet_distance', 'noisy_tokens', 'fig5_experiment', 'chroma_correlation']
 
 # %% ../nbs/10_vamping.ipynb #82a89073
 import warnings
@@ -88,3 +88,22 @@ def fig5_experiment(coarse:MaskGIT, c2f:MaskGIT, codec,
             rows.append(dict(period=P, n_kept=nk, bitrate=mask_bitrate(mask, fr, N).mean().item(),
                              mask_ratio=r, mel_vamp=vm, mel_noisy=nm, fd_vamp=vf, fd_noisy=nf))
     return rows
+
+# %% ../nbs/10_vamping.ipynb #fd78ef54
+def chroma_correlation(ref, y, # (S,) original and vamp (or any rendition of it), same rate
+                       sr:int, n_fft:int=2048, hop:int=512,
+                       floor_db:float=40.0, # frames more than this below the original's loudest are left out
+                      ) -> float: # mean frame-wise Pearson correlation of the 12-bin chroma vectors
+    "How well `y` keeps the pitch classes of `ref`, frame by frame: 1 the same, ~0 unrelated (librosa's chroma_stft)."
+    import librosa
+    ref, y = _mono_np(ref), _mono_np(y)
+    n = min(len(ref), len(y))
+    if n < n_fft: raise ValueError(f"need at least n_fft={n_fft} samples of each signal, got {n}.")
+    a = librosa.feature.chroma_stft(y=ref[:n], sr=sr, n_fft=n_fft, hop_length=hop)
+    b = librosa.feature.chroma_stft(y=y[:n], sr=sr, n_fft=n_fft, hop_length=hop)
+    rms = librosa.feature.rms(y=ref[:n], frame_length=n_fft, hop_length=hop)[0]
+    on = rms > rms.max() * 10 ** (-floor_db / 20)
+    a, b = a[:, on] - a[:, on].mean(0), b[:, on] - b[:, on].mean(0)
+    den = np.linalg.norm(a, axis=0) * np.linalg.norm(b, axis=0)
+    ok = den > 1e-9
+    return float(((a * b).sum(0)[ok] / den[ok]).mean()) if ok.any() else float('nan')

@@ -3,6 +3,10 @@
     python scripts/refresh_outputs.py nbs/05_codec_training.ipynb                 # every cell's outputs
     python scripts/refresh_outputs.py nbs/04_tokenization.ipynb --cells a1b2c3d4 e5f6a7b8   # only these cells' outputs
     python scripts/refresh_outputs.py nbs/07_gpt.ipynb nbs/10_vamping.ipynb --timeout 1800
+    python scripts/refresh_outputs.py nbs/09_sampling.ipynb --cells c1 --only s1 s2   # run just s1, s2, c1 (in file order)
+
+`--only` is for cells that merely read shipped figures: only the setup cells it names and the --cells run (in the
+file's order), so a table that reads a results JSON is refreshed in seconds instead of a full run of the chapter.
 
 After new shipped weights, the docs must show what the new models do: each notebook is executed top to bottom with
 nbclient in its own folder (so relative paths resolve as in Jupyter), then its outputs are copied into the file
@@ -44,16 +48,18 @@ def is_progress_bar(output) -> bool:
     return 'application/vnd.jupyter.widget-view+json' in data and bool(_BAR.search(str(data.get('text/plain', ''))))
 
 
-def refresh(path:Path, cells:list|None=None, timeout:int=1200, kernel:str='python3') -> int:
-    "Execute `path` in full and write its outputs back (only `cells`' when given); returns how many cells got new outputs."
+def refresh(path:Path, cells:list|None=None, timeout:int=1200, kernel:str='python3', only:list|None=None) -> int:
+    """Execute `path` in full and write its outputs back (only `cells`' when given); returns how many cells got new outputs.
+    `only`: run nothing but these setup cells and `cells`, in file order (for cells that read shipped figures)."""
     import nbformat
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
     ids = {c.get('id') for c in nb.cells}
-    missing = sorted(set(cells or []) - ids)
+    missing = sorted(set(cells or []) - ids) + sorted(set(only or []) - ids)
     if missing: raise ValueError(f"{path.name} has no cell with id {', '.join(missing)}; ids look like {sorted(ids)[:3]}.")
     run = copy.deepcopy(nb)
-    skipped = {i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and skipped_by_tests(c.source)}
+    skipped = {i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and (skipped_by_tests(c.source) or
+               (only is not None and c.get('id') not in set(only) | set(cells or [])))}
     for i in skipped: run.cells[i].source = ''                      # not run, and their stored outputs stay
     NotebookClient(run, timeout=timeout, kernel_name=kernel, resources={'metadata': {'path': str(path.parent)}}).execute()
     fresh = {}                                                      # cell id -> (source it ran, outputs, count)
@@ -75,17 +81,19 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('notebooks', nargs='+')
     ap.add_argument('--cells', nargs='*', default=None, help='cell ids whose outputs to refresh (default: all)')
+    ap.add_argument('--only', nargs='*', default=None, help='run only these setup cell ids and --cells (outputs of --cells stored)')
     ap.add_argument('--timeout', type=int, default=1200, help='seconds per cell')
     a = ap.parse_args(argv)
     paths = [Path(p) for p in a.notebooks]
     for p in paths:
         if p.suffix != '.ipynb' or not p.exists(): ap.error(f'not a notebook: {p}')
     if a.cells and len(paths) > 1: ap.error('--cells names cells of one notebook; give a single notebook with it')
+    if a.only is not None and not a.cells: ap.error('--only needs --cells: the cells whose outputs to store')
     if a.timeout < 1: ap.error(f'--timeout must be positive, got {a.timeout}')
     failed = []
     for p in paths:
         t0 = time.time()
-        try: n = refresh(p, a.cells, a.timeout)
+        try: n = refresh(p, a.cells, a.timeout, only=a.only)
         except Exception as e:   # a failed run leaves the notebook as it was
             failed.append(p.name); print(f'{p.name}: run failed, left unchanged ({type(e).__name__}: {str(e)[:2000]})'); continue
         print(f'{p.name}: {n} cells refreshed in {time.time() - t0:.0f} s')

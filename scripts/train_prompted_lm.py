@@ -76,7 +76,7 @@ def data_v1(verbose:bool=True) -> Path:
     return out
 
 
-def data(verbose:bool=True) -> Path:
+def data(verbose:bool=True, splits:tuple=SPLITS) -> Path:
     """Render NSynth-mini v2 note by note in memory (no WAV files: 30k notes would be 6 GB), encode each with the shipped
     codec and embed it with the prompt encoder, in shards of the plan's order; a killed run resumes at the next shard.
     Notes the soundfont renders silent (a sample missing at the edge of an instrument's range) are skipped and counted."""
@@ -90,7 +90,7 @@ def data(verbose:bool=True) -> Path:
     codec, pe, out = get_codec('mini', n_q=8), load_prompt_encoder(), data_dir()
     embed = lambda wavs: _embed(pe, wavs)
     skipped = 0
-    for s in SPLITS:
+    for s in splits:
         notes = [n for n in plan if n['split'] == s]
         for j, lo in enumerate(range(0, len(notes), SHARD)):
             path = out/f'{s}_notes_{j:03d}.safetensors'
@@ -125,15 +125,16 @@ def load_split(split:str, version:str='v2') -> dict:
     shards = sorted(d.glob(f'{split}_notes_*.safetensors'))
     if not shards: raise FileNotFoundError(f"no v2 tokens in {d}; run `python scripts/train_prompted_lm.py data` first.")
     parts = [load_file(str(p)) for p in shards]
-    ph = load_file(str(d/f'{split}_phrases.safetensors'))
+    pp = d/f'{split}_phrases.safetensors'
+    ph = load_file(str(pp)) if pp.is_file() else dict(emb=torch.zeros(0, parts[0]['emb'].shape[1]), family=torch.zeros(0))
     return dict(codes=torch.cat([p['codes'] for p in parts]).long(), emb=torch.cat([p['emb'] for p in parts]).float(),
                 labels=torch.cat([p['labels'] for p in parts]).long(),
                 phrases=[ph[k].long() for k in sorted(k for k in ph if k.startswith('codes/'))],
                 phrase_emb=ph['emb'].float(), phrase_family=ph['family'].long())
 
 
-def batch(split:dict, B:int, g:torch.Generator, W:int=LM_FRAMES, p_phrase:float=0.25) -> tuple:
-    "B random W-frame windows: notes (half from the onset) and phrases; their `prompt_cond` rows."
+def batch(split:dict, B:int, g:torch.Generator, W:int=LM_FRAMES, p_phrase:float=0.25, p_onset:float=0.5) -> tuple:
+    "B random W-frame windows: phrases (share `p_phrase`) and notes (share `p_onset` of them from the onset); `prompt_cond` rows."
     from codectok.conditioning import prompt_cond
     codes, rows = [], []
     n_ph = len(split['phrases'])
@@ -145,7 +146,7 @@ def batch(split:dict, B:int, g:torch.Generator, W:int=LM_FRAMES, p_phrase:float=
             rows.append(torch.cat([split['phrase_emb'][i], torch.tensor([-1.0, float(split['phrase_family'][i])])]))
         else:
             i = int(torch.randint(len(split['codes']), (1,), generator=g)); c = split['codes'][i]
-            t0 = 0 if torch.rand(1, generator=g).item() < 0.5 else int(torch.randint(c.shape[1] - W + 1, (1,), generator=g))
+            t0 = 0 if torch.rand(1, generator=g).item() < p_onset else int(torch.randint(c.shape[1] - W + 1, (1,), generator=g))
             codes.append(c[:, t0:t0 + W])
             rows.append(prompt_cond(split['emb'][i], int(split['labels'][i, 0]), int(split['labels'][i, 1]))[0])
     return torch.stack(codes), torch.stack(rows)
@@ -190,9 +191,10 @@ def load_ckpt(lm, cond, opt=None) -> dict:
     return json.loads((d/'state.json').read_text())
 
 
-def lr_at(step:int) -> float:
+def lr_at(step:int, total:int=TOTAL_STEPS) -> float:
+    "Linear warm-up, then cosine from the peak to a tenth of it at `total` steps."
     if step < WARMUP: return PEAK_LR * (step + 1) / WARMUP
-    t = min(1.0, (step - WARMUP) / max(1, TOTAL_STEPS - WARMUP))
+    t = min(1.0, (step - WARMUP) / max(1, total - WARMUP))
     return PEAK_LR * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
@@ -219,27 +221,31 @@ def _quiet_wait():
     while q.exists() and time.time() - q.stat().st_mtime < 1200: time.sleep(5)
 
 
-def train(minutes:float, seed:int=0, ckpt_minutes:float=5.0, val_every:int=500, data_version:str='v2') -> dict:
+def train(minutes:float, seed:int=0, ckpt_minutes:float=5.0, val_every:int=500, data_version:str='v2',
+          total_steps:int|None=None, p_phrase:float=0.25, p_onset:float=0.5) -> dict:
     lm, cond = new_models()
     lm.train(); cond.train()
     params = list(lm.parameters()) + list(cond.parameters())
     opt = torch.optim.AdamW(params, lr=PEAK_LR, betas=(0.9, 0.95), weight_decay=0.01)
     state = load_ckpt(lm, cond, opt) or dict(step=0, wall_minutes=0.0, runs=[], log=[])
+    if total_steps: state['total_steps'] = total_steps       # the schedule's length, kept by the runs that follow
+    total = state.setdefault('total_steps', TOTAL_STEPS)
     tr, va = load_split('train', data_version), load_split('valid', 'v1')    # one fixed validation set for every run
-    state.setdefault('data', []).append(dict(step=state['step'], data=data_version, notes=len(tr['codes'])))
+    state.setdefault('data', []).append(dict(step=state['step'], data=data_version, notes=len(tr['codes']),
+                                             p_phrase=p_phrase, p_onset=p_onset))
     g = torch.Generator().manual_seed(seed * 100_003 + state['step'])       # a resumed run draws new batches
     t_start, t_ck, step0, losses = time.time(), time.time(), state['step'], []
     print(f"train: {len(tr['codes'])} notes + {len(tr['phrases'])} phrases; resuming at step {step0}", flush=True)
-    while state['step'] < TOTAL_STEPS and time.time() - t_start < minutes * 60:
+    while state['step'] < total and time.time() - t_start < minutes * 60:
         _quiet_wait()
-        codes, rows = batch(tr, BATCH, g)
-        for pg in opt.param_groups: pg['lr'] = lr_at(state['step'])
+        codes, rows = batch(tr, BATCH, g, p_phrase=p_phrase, p_onset=p_onset)
+        for pg in opt.param_groups: pg['lr'] = lr_at(state['step'], total)
         loss = lm.loss(codes, cond(rows))['loss']
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step()
         state['step'] += 1; losses.append(float(loss))
         if state['step'] % 50 == 0:
-            print(f"step {state['step']} loss {np.mean(losses[-50:]):.3f} lr {lr_at(state['step']):.2e} "
+            print(f"step {state['step']} loss {np.mean(losses[-50:]):.3f} lr {lr_at(state['step'], total):.2e} "
                   f"({(time.time() - t_start) / max(1, state['step'] - step0):.2f} s/step)", flush=True)
         if state['step'] % val_every == 0:
             v = val_ce(lm, cond, va); state['log'].append(dict(step=state['step'], train=float(np.mean(losses[-100:])), **v))
@@ -253,18 +259,70 @@ def train(minutes:float, seed:int=0, ckpt_minutes:float=5.0, val_every:int=500, 
     return state
 
 
+def ship(out:Path|None=None) -> dict:
+    """Write the last checkpoint as the bundled LM: `lm.safetensors` (fp16) + `lm_conditioner.safetensors` + `lm.card.json`
+    (with its test figures on the v1 test split, the data, the steps and the commands), atomically each."""
+    from codectok.gpt import save_codec_lm
+    from codectok.conditioning import save_conditioner
+    from train_bundled import _per_codebook_ce, _unigram
+    out = Path(out) if out else weights_dir()
+    lm, cond = new_models(); st = load_ckpt(lm, cond)
+    if not st: raise SystemExit(f"no checkpoint in {run_dir()}; run the train job first.")
+    lm.eval(); cond.eval()
+    te = load_split('test', 'v1')
+    ce = val_ce(lm, cond, te, n=len(te['codes'])); lm.eval(); cond.eval()
+    rows = prompt_cond_rows(te)
+    fig = dict(test_ce_audio_labels=ce['audio+labels'], test_ce_audio=ce['audio'], test_ce_labels=ce['labels'],
+               test_ce_null_prefix=ce['null'],
+               test_ce_per_codebook=_per_codebook_ce(lm, te['codes'][..., :LM_FRAMES], cond, rows),
+               unigram_entropy=_unigram(te['codes'][..., :LM_FRAMES], lm.config.codebook_size))
+    save_codec_lm(lm, out/'lm.safetensors', half=True)
+    save_conditioner(cond, out/'lm_conditioner.safetensors')
+    c, n_params = lm.config, sum(p.numel() for p in lm.parameters())
+    notes = {d['data']: d['notes'] for d in st.get('data', [])}
+    _write_card(out/'lm.card.json', dict(
+        model=f"CodecLM: GPT-2 backbone {c.n_layer} layers x {c.n_embd} wide, {c.n_head} heads, K={c.n_q} x "
+              f"(N+1)={c.vocab_per_codebook} embedding rows and heads, {c.pattern} pattern; PromptConditioner prefix "
+              f"(the bundled prompt encoder's mean-pooled embedding of a sound, projected; + optional pitch/family "
+              f"labels: 2 vectors, each part dropped at random in training), condition dropout {c.cond_dropout} (CFG); "
+              f"{n_params / 1e6:.2f}M weights, fp16 on disk",
+        codec='mini',
+        data=f"NSynth-mini v2 (every playable pitch x 7 velocities of every GM program with a family, + phrases): "
+             f"{notes.get('v2', 0)} train notes, random 2 s windows of notes and phrases, of mini-codec tokens "
+             f"(codec {codec_tag()}); prompt encoder {pe_tag()}",
+        steps=st['step'], batch=BATCH, lr=PEAK_LR, wall_minutes=round(st['wall_minutes'], 1), figures=fig,
+        history=f"warm start from the label-conditioned LM v1 (8,090 steps on 2,290 notes); "
+                + "; ".join(f"{d['data']} from step {d['step']}" for d in st.get('data', [])),
+        commands=["python scripts/train_prompted_lm.py data",
+                  f"python scripts/train_prompted_lm.py train --data v2 --minutes 115 --total-steps {st.get('total_steps', TOTAL_STEPS)}  # resumed runs",
+                  "python scripts/train_prompted_lm.py ship"]))
+    return fig
+
+
+def prompt_cond_rows(split:dict):
+    "`prompt_cond` rows (embedding + labels) of every note of a `load_split` split."
+    from codectok.conditioning import prompt_cond
+    return prompt_cond(split['emb'], split['labels'][:, 0].tolist(), split['labels'][:, 1].tolist())
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('job', choices=('data', 'data-v1', 'train', 'val'))
+    ap.add_argument('job', choices=('data', 'data-v1', 'train', 'val', 'ship'))
     ap.add_argument('--data', default='v2', choices=('v1', 'v2'), help='train: which shards (v1 = the shipped models\' data)')
     ap.add_argument('--minutes', type=float, default=60)
+    ap.add_argument('--total-steps', type=int, default=None, help='train: length of the LR schedule (kept in state.json)')
+    ap.add_argument('--p-phrase', type=float, default=0.25, help='train: share of windows cut from phrases')
+    ap.add_argument('--p-onset', type=float, default=0.5, help='train: share of note windows that start at the onset')
+    ap.add_argument('--splits', default='train,valid,test', help='data: which splits to render')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads); set_seed(a.seed)
-    if a.job == 'data': print(data())
+    if a.job == 'data': print(data(splits=tuple(a.splits.split(','))))
     elif a.job == 'data-v1': print(data_v1())
-    elif a.job == 'train': train(a.minutes, a.seed, data_version=a.data)
+    elif a.job == 'train': train(a.minutes, a.seed, data_version=a.data, total_steps=a.total_steps,
+                                 p_phrase=a.p_phrase, p_onset=a.p_onset)
+    elif a.job == 'ship': ship()
     elif a.job == 'val':
         lm, cond = new_models(); st = load_ckpt(lm, cond)
         print(st.get('step', 0), json.dumps(_rounded(val_ce(lm, cond, load_split('valid', 'v1')))))

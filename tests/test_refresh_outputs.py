@@ -26,6 +26,13 @@ def test_refresh_all_and_only_named_cells(tmp_path):
     assert _texts(p) == ['', '42\n', '43\n']
 
 
+def test_only_runs_the_setup_cells_and_the_named_ones(tmp_path):
+    p = _nb(tmp_path, 'x = 6 * 7', 'raise RuntimeError("a slow cell that must not run")', 'print(x)')
+    assert ro.refresh(p, cells=['c2'], only=['c0']) == 1
+    assert _texts(p) == ['stale\n', 'stale\n', '42\n']
+    with pytest.raises(SystemExit): ro.main([str(p), '--only', 'c0'])          # --only without --cells
+
+
 def test_failing_run_and_unknown_cell_leave_the_notebook_unchanged(tmp_path):
     p = _nb(tmp_path, 'print(1)', 'raise RuntimeError("boom")')
     before = p.read_bytes()

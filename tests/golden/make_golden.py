@@ -39,6 +39,11 @@ def compute() -> dict:
     out['lm top-k 50, CFG 3, seed 1, batch 2, 10-frame prompt + 14'] = generate(
         lm, 24, prefix=brass, batch_size=2, temperature=1.0, top_k=50, cfg_scale=3.0, seed=1, prompt_codes=prompt,
         progress=False)
+    if hasattr(cond, 'd_prompt'):                 # an LM prompted by a sound: a fixed embedding as its prompt
+        emb = torch.randn(cond.d_prompt, generator=torch.Generator().manual_seed(3))
+        with torch.inference_mode(): sound = cond.prefix(embedding=emb)
+        out['lm audio-embedding prompt, CFG 3, T=0.7, seed 2, 20 frames'] = generate(
+            lm, 20, prefix=sound, temperature=0.7, cfg_scale=3.0, seed=2, progress=False)
     coarse, c2f = bundled_maskgit()
     codes = torch.randint(0, 1024, (1, 8, 40), generator=torch.Generator().manual_seed(2))  # (1, K, T)
     mask = vamp_mask(codes, 75.0, periodic=4)
