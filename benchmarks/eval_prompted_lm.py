@@ -12,7 +12,7 @@ For each held-out note (the v1 test split: notes no model was trained on; `--n-n
   its prompt's than to the prompt of a note of another family with the nearest pitch;
 - interpolation A -> B: 15 prefixes interpolated linearly between the embeddings of two held-out notes of one family
   whose pitches differ by >= 5 semitones; Spearman rho of the 15 generations' median MIDI pitch vs step.
-Sampling: --temperature, --cfg-scale, --top-k (the defaults of `codectok.bundled`); seed = note index.
+Sampling: --temperature, --cfg-scale, --top-k (default: `codectok.bundled.SAMPLING`); seed = note index.
 
 Usage: python benchmarks/eval_prompted_lm.py [--n-notes 48] [--ckpt] [--split test|valid] [--sweep] [--part k/n]
 Two cores: `--part 0/2 & --part 1/2`, then `--part 0/2 --merge` (same settings) writes the result.
@@ -36,6 +36,7 @@ from codectok.gpt import load_codec_lm
 from codectok.conditioning import load_conditioner, prompt_cond, LabelConditioner
 from codectok.prompting import load_prompt_encoder
 from codectok.sampling import generate
+from codectok.bundled import SAMPLING
 
 PROMPT_S, TOTAL_S, EMB_S = 1.0, 4.0, 2.0
 
@@ -134,6 +135,7 @@ def merge(parts:list) -> dict:
     "One result from the parts' JSONs: notes in index order, the summary over all, part 0's interpolation."
     res = dict(parts[0]); res['notes'] = sorted((r for p in parts for r in p['notes']), key=lambda r: r['index'])
     summarise(res)
+    res['interpolation'] = interp_summary(res['interpolation']['pairs'])
     return res
 
 
@@ -183,9 +185,25 @@ def interpolation(a, run:Runner, notes:list) -> dict:
         rho = float(spearmanr(np.arange(15)[[m == m for m in mids]], ok).correlation) if len(ok) >= 3 else float('nan')
         sign = 1 if int(notes[j]['pitch']) > int(notes[i]['pitch']) else -1
         out.append(dict(a=int(notes[i]['pitch']), b=int(notes[j]['pitch']), midi=mids, rho=rho * sign))
-    rhos = [o['rho'] for o in out if o['rho'] == o['rho']]
-    return dict(pairs=out, median_rho=float(np.median(rhos)) if rhos else float('nan'),
-                share_rho_ge_09=float(np.mean([r >= 0.9 for r in rhos])) if rhos else float('nan'))
+    return interp_summary(out)
+
+
+def interp_summary(pairs:list) -> dict:
+    """Spearman rho (the issue's measure) and, since pitch is nearly discrete (the blends tend to keep A's note, then
+    jump to B's), two plainer ones: the share of pairs whose first and last voiced blends sit within a semitone of A's
+    and B's pitch, and the share whose semitone-rounded track never steps back towards A."""
+    rhos = [o['rho'] for o in pairs if o['rho'] == o['rho']]
+    ends, mono = [], []
+    for o in pairs:
+        m = [x for x in o['midi'] if x == x]
+        if len(m) < 2: ends.append(False); mono.append(False); continue
+        ends.append(abs(m[0] - o['a']) < 1 and abs(m[-1] - o['b']) < 1)
+        r = np.round(m) * (1 if o['b'] > o['a'] else -1)
+        mono.append(bool(np.all(np.diff(r) >= 0)))
+    return dict(pairs=pairs, median_rho=float(np.median(rhos)) if rhos else float('nan'),
+                share_rho_ge_09=float(np.mean([r >= 0.9 for r in rhos])) if rhos else float('nan'),
+                share_ends_at_a_and_b=float(np.mean(ends)) if ends else float('nan'),
+                share_monotone_semitones=float(np.mean(mono)) if mono else float('nan'))
 
 
 SWEEP = [dict(cfg_scale=c, temperature=0.7, top_k=None) for c in (None, 2.0, 3.0, 5.0)] + \
@@ -236,7 +254,9 @@ def table(res) -> list:
             f"| audio-prompted: timbre closer to own prompt than to another family's | "
             f"{s['timbre_closer_to_own_prompt']:.0%} | >= 70 % |",
             f"| interpolation A->B (15 steps): median Spearman rho over {len(it['pairs'])} pairs | {it['median_rho']:.2f} | >= 0.9 |",
-            f"| interpolation A->B: share of pairs with rho >= 0.9 | {it['share_rho_ge_09']:.0%} | |"] + \
+            f"| interpolation A->B: share of pairs with rho >= 0.9 | {it['share_rho_ge_09']:.0%} | |",
+            f"| interpolation A->B: first blend at A's pitch and last at B's (within a semitone) | {it['share_ends_at_a_and_b']:.0%} | |",
+            f"| interpolation A->B: semitone-rounded pitch never steps back towards A | {it['share_monotone_semitones']:.0%} | |"] + \
            ([f"| generate + decode, 4 s, one thread: real-time factor (CFG on / off) | {res['rtf']['with_cfg']:.3f} / "
              f"{res['rtf']['without_cfg']:.3f} | <= 0.25 |"] if 'rtf' in res else [])
 
@@ -253,9 +273,9 @@ def main():
     ap.add_argument('--grid', default='full', choices=('full', 'cfg'), help="--sweep: every setting, or only guidance off / 3 / 5 at T 0.7")
     ap.add_argument('--sweep', action='store_true', help='the settings grid on --split (use valid) instead of the measures')
     ap.add_argument('--weights', default=None)
-    ap.add_argument('--temperature', type=float, default=0.7)
-    ap.add_argument('--cfg-scale', type=float, default=3.0)
-    ap.add_argument('--top-k', type=int, default=None)
+    ap.add_argument('--temperature', type=float, default=SAMPLING['temperature'], help='default: the bundled default')
+    ap.add_argument('--cfg-scale', type=float, default=SAMPLING['cfg_scale'], help='default: the bundled default; 1: off')
+    ap.add_argument('--top-k', type=int, default=SAMPLING['top_k'])
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--name', default='eval_prompted_lm')
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'))

@@ -161,7 +161,7 @@ def _check_codec_name(trained:str|None, codec, what:str) -> None:
 PROMPT_SECONDS = 2.0     # the prompt encoder embeds (at most) the first 2 s, as in training
 # the sampling defaults of `lm_generate`, the CLI and the demo, chosen on held-out notes by
 # `benchmarks/eval_prompted_lm.py --sweep` (results: benchmarks/results/eval_prompted_lm_sweep.md)
-SAMPLING = dict(temperature=0.7, top_k=None, cfg_scale=3.0)
+SAMPLING = dict(temperature=0.7, top_k=None, cfg_scale=5.0)
 
 def resolve_cfg(lm:CodecLM, cfg_scale='auto') -> float|None:
     """The guidance scale to sample with: 'auto' -> `SAMPLING`'s for an LM trained with condition dropout, None for

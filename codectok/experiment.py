@@ -206,7 +206,9 @@ def train_experiment_lm(cfg:ExperimentConfig, tokens:dict, # from `experiment_to
                         prompts:Tensor|None=None, # (n, D) `experiment_prompts`: a prompted LM
                         name:str|None=None) -> tuple: # (CodecLM in eval mode, run folder)
     "Train (or resume, or load) the experiment's GPT-2 on `tokens`, prompted if `prompts` given."
-    codes, held = tokens['codes'][..., :cfg.max_frames], tokens['held_out']
+    # clones: tokens and prompts computed under `torch.inference_mode` cannot be saved for backward
+    codes, held = tokens['codes'][..., :cfg.max_frames].clone(), tokens['held_out']
+    prompts = None if prompts is None else prompts.clone()
     lm = dict(n_positions=codes.shape[-1] + cfg.n_q + 2) | lm_dims(cfg)
     config = CodecLMConfig(n_q=codes.shape[1], codebook_size=1024, pattern='delay',
                            pretrained=cfg.lm_pretrained,
@@ -226,7 +228,7 @@ def train_experiment_lm(cfg:ExperimentConfig, tokens:dict, # from `experiment_to
 def train_experiment_maskgit(cfg:ExperimentConfig, tokens:dict,
                              n_coarse:int=4) -> tuple: # (coarse, c2f, run folder)
     "Train (or resume, or load) the coarse and coarse-to-fine MaskGIT models on `tokens`."
-    codes, held = tokens['codes'][..., :cfg.max_frames], tokens['held_out']
+    codes, held = tokens['codes'][..., :cfg.max_frames].clone(), tokens['held_out']     # a normal tensor (see above)
     run = _run_dir(cfg, 'maskgit', cfg.mg, n_coarse, cfg.mg_steps, cfg.mg_batch, cfg.mg_lr,
                    cfg.max_frames)
     models = []

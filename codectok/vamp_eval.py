@@ -89,7 +89,7 @@ def fig5_experiment(coarse:MaskGIT, c2f:MaskGIT, codec,
                              mask_ratio=r, mel_vamp=vm, mel_noisy=nm, fd_vamp=vf, fd_noisy=nf))
     return rows
 
-# %% ../nbs/10_vamping.ipynb #fd78ef54
+# %% ../nbs/10_vamping.ipynb #e9fdccca
 def chroma_correlation(ref, y, # (S,) original and vamp (or any rendition of it), same rate
                        sr:int, n_fft:int=2048, hop:int=512,
                        floor_db:float=40.0, # frames more than this below the original's loudest are left out

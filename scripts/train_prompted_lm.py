@@ -265,6 +265,7 @@ def ship(out:Path|None=None) -> dict:
     from codectok.gpt import save_codec_lm
     from codectok.conditioning import save_conditioner
     from train_bundled import _per_codebook_ce, _unigram
+    from codectok.bundled import SAMPLING
     out = Path(out) if out else weights_dir()
     lm, cond = new_models(); st = load_ckpt(lm, cond)
     if not st: raise SystemExit(f"no checkpoint in {run_dir()}; run the train job first.")
@@ -291,10 +292,14 @@ def ship(out:Path|None=None) -> dict:
              f"{notes.get('v2', 0)} train notes, random 2 s windows of notes and phrases, of mini-codec tokens "
              f"(codec {codec_tag()}); prompt encoder {pe_tag()}",
         steps=st['step'], batch=BATCH, lr=PEAK_LR, wall_minutes=round(st['wall_minutes'], 1), figures=fig,
+        sampling_defaults=SAMPLING,
         history=f"warm start from the label-conditioned LM v1 (8,090 steps on 2,290 notes); "
-                + "; ".join(f"{d['data']} from step {d['step']}" for d in st.get('data', [])),
+                + "; ".join(f"{d['data']} data from step {d['step']}" + (
+                    f" (windows: {d['p_phrase']:.0%} phrases, {d['p_onset']:.0%} of note windows at the onset)"
+                    if 'p_onset' in d else '') for d in st.get('data', [])),
         commands=["python scripts/train_prompted_lm.py data",
                   f"python scripts/train_prompted_lm.py train --data v2 --minutes 115 --total-steps {st.get('total_steps', TOTAL_STEPS)}  # resumed runs",
+                  "python scripts/train_prompted_lm.py train --data v2 --minutes 60 --p-phrase 0.1 --p-onset 0.8  # the last part",
                   "python scripts/train_prompted_lm.py ship"]))
     return fig
 

@@ -31,9 +31,10 @@ def compute() -> dict:
     out = {}
     with torch.inference_mode():
         keys = cond.prefix(60, 'keyboard'); brass = cond.prefix(72, 'brass')
-    out['lm T=0.7 seed 0, MIDI 60 keyboard, 24 frames'] = generate(
-        lm, 24, prefix=keys, temperature=0.7, seed=0, progress=False)
-    out['lm greedy, MIDI 72 brass, 16 frames'] = generate(lm, 16, prefix=brass, temperature=0, progress=False)
+    out['lm T=0.7 seed 0, CFG 5, MIDI 60 keyboard, 24 frames'] = generate(
+        lm, 24, prefix=keys, temperature=0.7, cfg_scale=5.0, seed=0, progress=False)
+    out['lm greedy, CFG 5, MIDI 72 brass, 16 frames'] = generate(lm, 16, prefix=brass, temperature=0, cfg_scale=5.0,
+                                                                 progress=False)
     g = torch.Generator().manual_seed(1)
     prompt = torch.randint(0, 1024, (1, 8, 10), generator=g)                 # (1, K, T0): a fixed prompt
     out['lm top-k 50, CFG 3, seed 1, batch 2, 10-frame prompt + 14'] = generate(
