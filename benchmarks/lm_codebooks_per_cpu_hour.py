@@ -18,9 +18,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'scripts'))
-from train_prompted_lm import new_models, load_ckpt, load_split, batch, BATCH   # noqa: E402
+from train_prompted_lm import new_models, load_ckpt, load_split, batch, prompt_cond_rows, BATCH   # noqa: E402
 from _common import write_results                                              # noqa: E402
-from codectok.conditioning import prompt_cond                                  # noqa: E402
 from codectok.gpt import CodecLM                                               # noqa: E402
 
 
@@ -38,7 +37,7 @@ def first_codebooks(lm:CodecLM, K:int) -> CodecLM:
 def val_ce_per_codebook(lm, cond, va, n:int=256) -> list:
     lm.eval(); cond.eval()
     K, total = lm.config.n_q, torch.zeros(lm.config.n_q)
-    codes, rows = va['codes'][:n, :K, :150], prompt_cond(va['emb'][:n], va['labels'][:n, 0].tolist(), va['labels'][:n, 1].tolist())
+    codes, rows = va['codes'][:n, :K, :150], prompt_cond_rows(va)[:n]
     for i in range(0, n, 32):
         total += lm.loss(codes[i:i + 32], cond(rows[i:i + 32]))['ce'] * len(codes[i:i + 32])
     lm.train(); cond.train()

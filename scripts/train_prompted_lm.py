@@ -204,7 +204,7 @@ def val_ce(lm, cond, split:dict, n:int=256) -> dict:
     from codectok.conditioning import prompt_cond
     lm.eval(); cond.eval()
     codes, emb, lab = split['codes'][:n, :, :LM_FRAMES], split['emb'][:n], split['labels'][:n]
-    rows = {'audio+labels': prompt_cond(emb, lab[:, 0].tolist(), lab[:, 1].tolist()),
+    rows = {'audio+labels': prompt_cond_rows(split)[:n],
             'audio': prompt_cond(emb), 'labels': prompt_cond(None, lab[:, 0].tolist(), lab[:, 1].tolist(), emb.shape[1])}
     out = {}
     for k, r in rows.items():
