@@ -26,8 +26,7 @@ from pathlib import Path
 import torch
 from codectok.codec import get_codec
 from codectok.bundled import bundled_lm
-from codectok.conditioning import family_index
-from codectok.finetune import FinetuneConfig, folder_tokens, split_heldout, finetune, memorisation, add_lora
+from codectok.finetune import FinetuneConfig, folder_tokens, split_heldout, finetune, memorisation, add_lora, cond_rows
 from _common import bench_parser, bench_setup, device_name, write_results, RESULTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +38,7 @@ def step_timer(method, train, batch=8, window=150):
     lm, cond = bundled_lm()
     params = (add_lora(lm) if method == 'lora' else list(lm.parameters())) + list(cond.parameters())
     opt = torch.optim.AdamW(params, lr=1e-4)
-    labels = torch.tensor([[60, family_index('keyboard')]] * batch)
+    labels = cond_rows(cond, 60, 'keyboard', batch)                  # what `finetune` feeds the conditioner
     g = torch.Generator().manual_seed(0); lm.train(); cond.train()
     def step():
         starts = torch.randint(0, train.shape[1] - window + 1, (batch,), generator=g)

@@ -60,7 +60,7 @@ def main():
     n, K, T = codes.shape
     fr = codec.frame_rate
     with torch.inference_mode():
-        pre = cond(labels)                                                   # (n, 2, n_embd)
+        pre = cond.prefix(labels[:, 0].tolist(), labels[:, 1].tolist())     # (n, P, n_embd): the label prefix
         null = lm.null_prefix(n, pre.shape[1])
     ce, ce_null = mean_ce(lm, codes, pre), mean_ce(lm, codes, null)
     raw_k = fr * math.log2(codec.codebook_size)

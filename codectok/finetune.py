@@ -216,7 +216,8 @@ def _fit_window(lm:CodecLM, cond:LabelConditioner, c:FinetuneConfig) -> Finetune
 def finetune(lm:CodecLM, cond:LabelConditioner, # base models, changed in place
              train:Tensor, held:Tensor, # (K, T) token streams from `split_heldout`
              c:FinetuneConfig, progress:bool=True, log=print) -> dict:
-    "Fine-tune `lm` + `cond` on random crops of `train` for `c.minutes` (or `c.max_steps`)."
+    """Fine-tune `lm` + `cond` on random crops of `train` for `c.minutes` (or `c.max_steps`); ends with the weights
+    of the best held-out evaluation (early stopping: a few seconds of audio are soon overfitted)."""
     c = _fit_window(lm, cond, check_config(c))
     if train.shape[1] < c.window:
         raise ValueError(f"the training audio gives {train.shape[1]} frames but one example needs "
@@ -227,6 +228,7 @@ def finetune(lm:CodecLM, cond:LabelConditioner, # base models, changed in place
     params += list(cond.parameters())
     opt = torch.optim.AdamW(params, lr=c.learning_rate, weight_decay=0.0)
     labels = cond_rows(cond, c.pitch, c.family, c.batch_size)                  # the same label for every crop
+    best, keep = hist[0], [p.detach().clone() for p in params]                 # the best weights so far
     budget, max_steps, step, spent = c.minutes * 60, c.max_steps or 10**9, 0, 0.0
     lm.train(); cond.train()
     while step < max_steps and spent < budget:
@@ -245,12 +247,15 @@ def finetune(lm:CodecLM, cond:LabelConditioner, # base models, changed in place
             hist.append(dict(step=step, train_s=round(spent, 2), train=loss.item(),
                              heldout=heldout_loss(lm, cond, held, c)))
             lm.train(); cond.train()
+            if hist[-1]['heldout'] < best['heldout']: best, keep = hist[-1], [p.detach().clone() for p in params]
             if progress: log(f"step {step:5d}  {spent / 60:5.2f} min  train CE {loss.item():.3f}  "
                              f"held-out CE {hist[-1]['heldout']:.3f}")
+    with torch.no_grad():
+        for p, k in zip(params, keep): p.copy_(k)                             # back to the best evaluation
     if c.method == 'lora': merge_lora(lm)
     lm.eval(); cond.eval()
-    return dict(lm=lm, cond=cond, before=hist[0]['heldout'], after=hist[-1]['heldout'], steps=step,
-                train_s=spent, history=hist, n_trained=sum(p.numel() for p in params))
+    return dict(lm=lm, cond=cond, before=hist[0]['heldout'], after=best['heldout'], best_step=best['step'],
+                steps=step, train_s=spent, history=hist, n_trained=sum(p.numel() for p in params))
 
 # %% ../nbs/14_finetune.ipynb #0518a3ae
 def ngrams(codes:Tensor, # (K, T) or (B, K, T) codes
@@ -338,7 +343,7 @@ def finetune_folder(folder, # a folder of audio files, any format and rate
                 train_seconds_of_audio=round(train.shape[1] / codec.frame_rate, 2),
                 heldout_seconds_of_audio=round(held.shape[1] / codec.frame_rate, 2),
                 heldout_ce_before=round(r['before'], 4), heldout_ce_after=round(r['after'], 4),
-                steps=r['steps'], train_minutes=round(r['train_s'] / 60, 2),
+                steps=r['steps'], best_step=r['best_step'], train_minutes=round(r['train_s'] / 60, 2),
                 wall_minutes=round((time.time() - t0) / 60, 2), trained_parameters=r['n_trained'],
                 ngram_overlap=dict(n=mem['n'], generated=round(mem['generated'], 4),
                                    heldout=round(mem['heldout'], 4)),

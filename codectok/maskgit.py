@@ -258,13 +258,18 @@ def fit_maskgit(config:MaskGITConfig, train,     # (n, K, T) tensor of windows, 
                 ckpt_dir=None,                       # folder for Lightning checkpoints (None: none)
                 seed:int=0, accelerator:str='auto', val_every:int|None=None,
                 devices=1, strategy='auto', precision=None, # Lightning's, e.g. devices=2, strategy='ddp'
-                callbacks:list|None=None, **trainer_kw) -> LitMaskGIT:
+                callbacks:list|None=None,
+                init=None,                           # a `MaskGIT` or state_dict to start from (fine-tune); None: fresh
+                **trainer_kw) -> LitMaskGIT:
     "Train a MaskGIT with Lightning; returns the `LitMaskGIT` (its `history`: the training losses)."
     from torch.utils.data import DataLoader
     if max_steps < 1: raise ValueError(f"max_steps must be positive, got {max_steps}.")
     dev = trainer_devices(accelerator, devices, strategy, precision)
     L.seed_everything(seed, verbose=False)
     lit = LitMaskGIT(config, lr=lr, warmup=warmup, seed=seed)
+    if init is not None:
+        sd = init.state_dict() if isinstance(init, nn.Module) else init
+        lit.model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in sd.items()})
     dl = DataLoader(train, batch_size=batch_size, shuffle=True, drop_last=len(train) >= batch_size)
     vdl = None if val is None else DataLoader(val, batch_size=batch_size)
     cbs = [] if ckpt_dir is None else [L.pytorch.callbacks.ModelCheckpoint(

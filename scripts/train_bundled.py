@@ -12,7 +12,7 @@ atomically (safetensors) and a model card `<name>.card.json` with data, steps, h
 The token caches are keyed by a hash of the codec weights, so retraining the codec never reuses stale tokens.
 """
 from __future__ import annotations
-import argparse, copy, hashlib, json, math, os, platform, time, warnings
+import argparse, copy, hashlib, json, math, os, platform, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -206,39 +206,88 @@ def mg_windows(split:dict) -> torch.Tensor:
     return torch.cat([notes, phrases.repeat(3, 1, 1)])                               # phrases up-weighted: musical time structure
 
 
-def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, seed:int=0, dim:int=256, n_layer:int=4) -> dict:
-    from codectok.maskgit import MaskGITConfig, MaskGIT, maskgit_step, fit_maskgit, save_maskgit
+def v2_train_split() -> dict:
+    "NSynth-mini v2's training notes + phrases (`train_prompted_lm.py data`) in `tokens()`'s layout."
+    sys.path.insert(0, str(Path(__file__).parent))
+    from train_prompted_lm import load_split
+    tr = load_split('train', 'v2')
+    return dict(notes=tr['codes'], labels=tr['labels'], phrases=tr['phrases'])
+
+
+def masked_figures(model, windows:torch.Tensor, seed:int=0) -> dict:
+    "Masked-token loss (nats) and accuracy of `model` on (n, K, T) `windows`, batches of 32, fixed masks (eval mode)."
+    from codectok.maskgit import maskgit_step
+    g, model = torch.Generator().manual_seed(seed), model.eval()
+    with torch.no_grad():
+        res = [maskgit_step(model, windows[i:i + 32], g) for i in range(0, len(windows), 32)]
+    return dict(loss=float(np.mean([r['loss'].item() for r in res])), acc=float(np.mean([r['acc'].item() for r in res])))
+
+
+MG_PARTS = ('coarse', 'c2f')
+
+
+def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, seed:int=0, dim:int=256, n_layer:int=4,
+                  data:str='v1', init:bool=False, parts:tuple=MG_PARTS, coarse_share:float=0.5,
+                  eval_only:dict|None=None) -> dict:
+    """Train the coarse and coarse-to-fine MaskGIT for `minutes` in all (`coarse_share` of it on the coarse one when
+    both train), or only the `parts` named (the others and their card entries are kept). `data='v2'`: train on
+    NSynth-mini v2 (validation and test stay v1's, so the figures compare); `init`: start from the pair already in `out`.
+    `eval_only={part: dict(steps=, wall_minutes=, init_from=folder)}`: no training; the card entry of each part is
+    measured from the weights in `out`, its train losses as the eval-mode masked loss on 1,024 training windows of
+    the `init_from` weights (first) and of `out`'s (last): for a run whose log was lost."""
+    from codectok.maskgit import MaskGITConfig, MaskGIT, maskgit_step, fit_maskgit, load_maskgit
     set_seed(seed)
     tok = tokens()
+    if data == 'v2': tok['train'] = v2_train_split()
     tr, va, te = (mg_windows(tok[s]) for s in SPLITS)
+    print(f"MaskGIT windows: train {len(tr)}, valid {len(va)}, test {len(te)}", flush=True)
     cfgs = dict(coarse=MaskGITConfig(n_q=N_COARSE, n_coarse=0, codebook_size=1024, dim=dim, n_layer=n_layer, n_head=4,
                                      max_len=MG_WINDOW, dropout=0.1),
                 c2f=MaskGITConfig(n_q=8, n_coarse=N_COARSE, codebook_size=1024, dim=dim, n_layer=n_layer, n_head=4,
                                   max_len=MG_WINDOW, dropout=0.1))
-    figs = {}
-    for name, cfg in cfgs.items():
-        sl = slice(0, cfg.n_q)
+    old = json.loads((out/'maskgit.card.json').read_text()) if (out/'maskgit.card.json').is_file() else {}
+    figs = {k: v for k, v in old.get('figures', {}).items() if k not in parts}
+    for name in parts:
+        cfg = cfgs[name]; sl = slice(0, cfg.n_q)
+        if eval_only:
+            e = eval_only[name]
+            sample = tr[torch.randperm(len(tr), generator=torch.Generator().manual_seed(seed))[:1024], sl]
+            model = load_maskgit(out/f'maskgit_{name}.safetensors')
+            first = masked_figures(load_maskgit(Path(e['init_from'])/f'maskgit_{name}.safetensors'), sample, seed)['loss']
+            last, test = masked_figures(model, sample, seed)['loss'], masked_figures(model, te[:, sl], seed)
+            figs[name] = dict(steps=e['steps'], init=True, wall_minutes=e['wall_minutes'], first_train_loss=first,
+                              last_train_loss=last, train_loss_note='eval-mode masked loss on 1,024 training windows, '
+                              'before and after (the run was stopped before it wrote its card)',
+                              test_masked_loss=test['loss'], test_masked_acc=test['acc'])
+            continue
         probe = MaskGIT(cfg)
-        steps = budget_steps(probe, lambda i, d: maskgit_step(probe, tr[i][:, sl].to(d))['loss'], len(tr), batch_size, minutes / 2, f'MaskGIT {name}')
+        share = 1.0 if len(parts) == 1 else coarse_share if name == 'coarse' else 1 - coarse_share
+        steps = budget_steps(probe, lambda i, d: maskgit_step(probe, tr[i][:, sl].to(d))['loss'], len(tr), batch_size, minutes * share, f'MaskGIT {name}')
+        start = load_maskgit(out/f'maskgit_{name}.safetensors') if init else None
         t0 = time.time()
         lit = fit_maskgit(cfg, tr[:, sl], val=va[:, sl], max_steps=steps, batch_size=batch_size, lr=lr,
-                          warmup=max(10, steps // 20), seed=seed, val_every=max(50, steps // 5))
+                          warmup=max(10, steps // 20), seed=seed, val_every=max(50, steps // 5), init=start)
         wall = time.time() - t0
         model = lit.model.eval()
-        g = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
-            test = [maskgit_step(model, te[i:i + 32, sl], g) for i in range(0, len(te), 32)]
-        figs[name] = dict(steps=steps, wall_minutes=round(wall / 60, 1), first_train_loss=float(np.mean(lit.history[:20])),
+        test = masked_figures(model, te[:, sl], seed)
+        figs[name] = dict(steps=steps, init=bool(init), wall_minutes=round(wall / 60, 1), first_train_loss=float(np.mean(lit.history[:20])),
                           last_train_loss=float(np.mean(lit.history[-50:])),
-                          test_masked_loss=float(np.mean([t['loss'].item() for t in test])),
-                          test_masked_acc=float(np.mean([t['acc'].item() for t in test])))
+                          test_masked_loss=test['loss'], test_masked_acc=test['acc'])
         out.mkdir(parents=True, exist_ok=True)
         _half_save_maskgit(model, out/f'maskgit_{name}.safetensors')
+    figs = {k: figs[k] for k in MG_PARTS if k in figs}
+    which = 'both' if set(parts) == set(MG_PARTS) else ' and '.join(parts)
+    cmd = (f"python scripts/train_bundled.py maskgit --minutes {minutes:g}" + (f" --data {data}" if data != 'v1' else '')
+           + (' --init' if init else '') + (f" --parts {' '.join(parts)}" if which != 'both' else '')
+           + (f" --coarse-share {coarse_share:g}" if coarse_share != 0.5 and which == 'both' else ''))
     _write_card(out/'maskgit.card.json', dict(
         model=f"MaskGIT (VampNet-style): bidirectional transformer {n_layer} layers x {dim} wide, 4 heads; coarse reads "
               f"codebooks 1-{N_COARSE}, coarse-to-fine predicts {N_COARSE + 1}-8 given 1-{N_COARSE}; fp16 on disk",
-        data=f"NSynth-mini train: {MG_WINDOW}-frame (2 s) windows of notes and phrases (phrases x3), mini-codec tokens "
-             f"(codec {codec_tag()}); {len(tr)} windows", batch=batch_size, lr=lr, figures=figs))
+        data=(f"{which}: NSynth-mini{' v2' if data == 'v2' else ''} train: {MG_WINDOW}-frame (2 s) windows of notes and "
+              f"phrases (phrases x3), mini-codec tokens (codec {codec_tag()}); {len(tr)} windows; figures on the "
+              f"NSynth-mini (v1) test split") + (f". Before: {old['data']}" if which != 'both' and 'data' in old else ''),
+        batch=batch_size, lr=lr, figures=figs,
+        commands=old.get('commands', ['python scripts/train_bundled.py maskgit  # the pair before']) * (which != 'both') + [cmd]))
     return figs
 
 
@@ -299,14 +348,24 @@ def main(argv=None):
     ap.add_argument('--minutes', type=float, default=45)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--out', default=str(weights_dir()))
-    ap.add_argument('--init', action='store_true', help='lm: warm-start from the LM and conditioner already in --out')
+    ap.add_argument('--init', action='store_true', help='lm / maskgit: warm-start from the models already in --out')
     ap.add_argument('--new-tokens', action='store_true', help='lm --init: allow the warm start across a codec change')
     ap.add_argument('--lr', type=float, default=None, help='peak learning rate (default: each job\'s own)')
+    ap.add_argument('--data', default='v1', choices=('v1', 'v2'), help='maskgit: train on NSynth-mini (v1) or v2')
+    ap.add_argument('--coarse-share', type=float, default=0.5, help='maskgit: share of the minutes for the coarse model')
+    ap.add_argument('--parts', nargs='+', default=list(MG_PARTS), choices=MG_PARTS, help='maskgit: which models to train')
+    ap.add_argument('--eval-only', default=None, metavar='STEPS:MINUTES',
+                    help="maskgit: no training; write the card entries of --parts for the weights in --out, trained "
+                         "STEPS steps in MINUTES from the pair in codectok/weights (a run stopped before its card)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.job == 'tokens': tokens()
     elif a.job == 'lm': train_lm(a.minutes, Path(a.out), init=a.init, new_tokens=a.new_tokens, **({'lr': a.lr} if a.lr else {}))
-    elif a.job == 'maskgit': train_maskgit(a.minutes, Path(a.out))
+    elif a.job == 'maskgit': train_maskgit(a.minutes, Path(a.out), data=a.data, init=a.init, coarse_share=a.coarse_share,
+                                           parts=tuple(a.parts), eval_only=None if not a.eval_only else {
+                                               p: dict(steps=int(a.eval_only.split(':')[0]), init_from=str(weights_dir()),
+                                                       wall_minutes=float(a.eval_only.split(':')[1])) for p in a.parts},
+                                           **({'lr': a.lr} if a.lr else {}))
     else: train_prompt(a.minutes, Path(a.out))
 
 

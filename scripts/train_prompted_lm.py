@@ -191,11 +191,14 @@ def load_ckpt(lm, cond, opt=None) -> dict:
     return json.loads((d/'state.json').read_text())
 
 
-def lr_at(step:int, total:int=TOTAL_STEPS) -> float:
-    "Linear warm-up, then cosine from the peak to a tenth of it at `total` steps."
-    if step < WARMUP: return PEAK_LR * (step + 1) / WARMUP
-    t = min(1.0, (step - WARMUP) / max(1, total - WARMUP))
-    return PEAK_LR * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+def lr_at(step:int, total:int=TOTAL_STEPS, restart:tuple|None=None) -> float:
+    """Linear warm-up, then cosine from the peak to a tenth of `PEAK_LR` at `total` steps.
+    `restart=(step0, peak)`: a new cosine from `peak` at `step0` (50 warm-up steps), for a run that extends the schedule."""
+    s0, peak, wu = (0, PEAK_LR, WARMUP) if restart is None else (restart[0], restart[1], 50)
+    if step < s0 + wu: return peak * (step - s0 + 1) / wu
+    t = min(1.0, (step - s0 - wu) / max(1, total - s0 - wu))
+    floor = 0.1 * PEAK_LR
+    return floor + (peak - floor) * 0.5 * (1 + math.cos(math.pi * t))
 
 
 @torch.no_grad()
@@ -222,7 +225,8 @@ def _quiet_wait():
 
 
 def train(minutes:float, seed:int=0, ckpt_minutes:float=5.0, val_every:int=500, data_version:str='v2',
-          total_steps:int|None=None, p_phrase:float=0.25, p_onset:float=0.5) -> dict:
+          total_steps:int|None=None, p_phrase:float=0.25, p_onset:float=0.5, p_drop_audio:float|None=None,
+          restart_lr:float|None=None) -> dict:
     lm, cond = new_models()
     lm.train(); cond.train()
     params = list(lm.parameters()) + list(cond.parameters())
@@ -230,22 +234,26 @@ def train(minutes:float, seed:int=0, ckpt_minutes:float=5.0, val_every:int=500, 
     state = load_ckpt(lm, cond, opt) or dict(step=0, wall_minutes=0.0, runs=[], log=[])
     if total_steps: state['total_steps'] = total_steps       # the schedule's length, kept by the runs that follow
     total = state.setdefault('total_steps', TOTAL_STEPS)
+    if restart_lr: state['restart'] = [state['step'], restart_lr]     # a new cosine from here to `total`
+    restart = tuple(state['restart']) if state.get('restart') else None
+    if p_drop_audio is not None: state['p_drop_audio'] = p_drop_audio  # kept by the runs that follow
+    cond.p_drop_audio = state.get('p_drop_audio', cond.p_drop_audio)
     tr, va = load_split('train', data_version), load_split('valid', 'v1')    # one fixed validation set for every run
     state.setdefault('data', []).append(dict(step=state['step'], data=data_version, notes=len(tr['codes']),
-                                             p_phrase=p_phrase, p_onset=p_onset))
+                                             p_phrase=p_phrase, p_onset=p_onset, p_drop_audio=cond.p_drop_audio))
     g = torch.Generator().manual_seed(seed * 100_003 + state['step'])       # a resumed run draws new batches
     t_start, t_ck, step0, losses = time.time(), time.time(), state['step'], []
     print(f"train: {len(tr['codes'])} notes + {len(tr['phrases'])} phrases; resuming at step {step0}", flush=True)
     while state['step'] < total and time.time() - t_start < minutes * 60:
         _quiet_wait()
         codes, rows = batch(tr, BATCH, g, p_phrase=p_phrase, p_onset=p_onset)
-        for pg in opt.param_groups: pg['lr'] = lr_at(state['step'], total)
+        for pg in opt.param_groups: pg['lr'] = lr_at(state['step'], total, restart)
         loss = lm.loss(codes, cond(rows))['loss']
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step()
         state['step'] += 1; losses.append(float(loss))
         if state['step'] % 50 == 0:
-            print(f"step {state['step']} loss {np.mean(losses[-50:]):.3f} lr {lr_at(state['step'], total):.2e} "
+            print(f"step {state['step']} loss {np.mean(losses[-50:]):.3f} lr {lr_at(state['step'], total, restart):.2e} "
                   f"({(time.time() - t_start) / max(1, state['step'] - step0):.2f} s/step)", flush=True)
         if state['step'] % val_every == 0:
             v = val_ce(lm, cond, va); state['log'].append(dict(step=state['step'], train=float(np.mean(losses[-100:])), **v))
@@ -295,12 +303,19 @@ def ship(out:Path|None=None) -> dict:
         sampling_defaults=SAMPLING,
         history=f"warm start from the label-conditioned LM v1 (8,090 steps on 2,290 notes); "
                 + "; ".join(f"{d['data']} data from step {d['step']}" + (
-                    f" (windows: {d['p_phrase']:.0%} phrases, {d['p_onset']:.0%} of note windows at the onset)"
-                    if 'p_onset' in d else '') for d in st.get('data', [])),
+                    f" (windows: {d['p_phrase']:.0%} phrases, {d['p_onset']:.0%} of note windows at the onset"
+                    + (f"; sound dropped {d['p_drop_audio']:.0%}" if 'p_drop_audio' in d else '') + ")"
+                    if 'p_onset' in d else '') for d in st.get('data', []))
+                + (f"; a new cosine from lr {st['restart'][1]:g} at step {st['restart'][0]} to step {st['total_steps']}"
+                   if st.get('restart') else ''),
         commands=["python scripts/train_prompted_lm.py data",
-                  f"python scripts/train_prompted_lm.py train --data v2 --minutes 115 --total-steps {st.get('total_steps', TOTAL_STEPS)}  # resumed runs",
-                  "python scripts/train_prompted_lm.py train --data v2 --minutes 60 --p-phrase 0.1 --p-onset 0.8  # the last part",
-                  "python scripts/train_prompted_lm.py ship"]))
+                  "python scripts/train_prompted_lm.py train --data v2 --minutes 115 --total-steps 4000  # resumed runs",
+                  "python scripts/train_prompted_lm.py train --data v2 --minutes 60 --p-phrase 0.1 --p-onset 0.8  # to step 3654"]
+                 + ([f"python scripts/train_prompted_lm.py train --data v2 --minutes 80 --total-steps {st['total_steps']} "
+                     f"--p-onset 0.8 --p-phrase 0.1 --p-drop-audio {st.get('p_drop_audio', 0.2):g} "
+                     f"--restart-lr {st['restart'][1]:g}  # from step {st['restart'][0]} (resumed runs keep these)"]
+                    if st.get('restart') else [])
+                 + ["python scripts/train_prompted_lm.py ship"]))
     return fig
 
 
@@ -318,6 +333,8 @@ def main(argv=None):
     ap.add_argument('--total-steps', type=int, default=None, help='train: length of the LR schedule (kept in state.json)')
     ap.add_argument('--p-phrase', type=float, default=0.25, help='train: share of windows cut from phrases')
     ap.add_argument('--p-onset', type=float, default=0.5, help='train: share of note windows that start at the onset')
+    ap.add_argument('--p-drop-audio', type=float, default=None, help="train: how often a sound's embedding is dropped (kept in state.json)")
+    ap.add_argument('--restart-lr', type=float, default=None, help='train: start a new cosine from this peak at the current step')
     ap.add_argument('--splits', default='train,valid,test', help='data: which splits to render')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--seed', type=int, default=0)
@@ -326,7 +343,8 @@ def main(argv=None):
     if a.job == 'data': print(data(splits=tuple(a.splits.split(','))))
     elif a.job == 'data-v1': print(data_v1())
     elif a.job == 'train': train(a.minutes, a.seed, data_version=a.data, total_steps=a.total_steps,
-                                 p_phrase=a.p_phrase, p_onset=a.p_onset)
+                                 p_phrase=a.p_phrase, p_onset=a.p_onset, p_drop_audio=a.p_drop_audio,
+                                 restart_lr=a.restart_lr)
     elif a.job == 'ship': ship()
     elif a.job == 'val':
         lm, cond = new_models(); st = load_ckpt(lm, cond)

@@ -1,5 +1,5 @@
 "Checks on scripts/train_bundled.py that guard the shipped models: token caches are keyed by what fixes the tokens."
-import sys
+import math, sys
 from pathlib import Path
 import torch
 
@@ -65,3 +65,28 @@ def test_budget_steps_times_the_model_on_the_training_device(monkeypatch):
     steps = train_bundled.budget_steps(model, loss_fn, 32, 8, minutes=0.01, name='probe')
     assert steps >= 20 and len(seen) == 4                                     # warm-up + 3 timed steps
     assert all(d == torch.device('cpu') and p.type == 'cpu' for d, p in seen)
+
+
+def test_prompted_lm_schedule_restarts_without_changing_the_first_cosine():
+    import math
+    import train_prompted_lm as t
+    P = t.PEAK_LR
+    first = lambda s, total: P * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - t.WARMUP) / (total - t.WARMUP)))))
+    for s in (t.WARMUP, 1000, 2500, 4000):                                     # no restart: the schedule as before
+        assert abs(t.lr_at(s, 4000) - first(s, 4000)) < 1e-12
+    r = (3654, 4e-4)                                                        # a new cosine from step 3,654
+    assert t.lr_at(3654, 5900, r) < 4e-4 / 10                               # a short warm-up, not a jump
+    assert abs(t.lr_at(3654 + 50, 5900, r) - 4e-4) < 1e-12                  # the new peak
+    assert abs(t.lr_at(5900, 5900, r) - 0.1 * P) < 1e-12                     # the same floor at the end
+    lrs = [t.lr_at(s, 5900, r) for s in range(3704, 5901, 100)]
+    assert all(a >= b for a, b in zip(lrs, lrs[1:]))                        # and only down after the peak
+
+
+def test_maskgit_figures_measure_the_model(tmp_path):
+    from codectok.maskgit import MaskGIT, MaskGITConfig
+    torch.manual_seed(0)
+    m = MaskGIT(MaskGITConfig.tiny())
+    x = torch.randint(0, m.config.codebook_size, (40, m.config.n_q, 16))
+    f = train_bundled.masked_figures(m, x)
+    assert abs(f['loss'] - math.log(m.config.codebook_size)) < 1.0 and 0 <= f['acc'] < 0.5   # untrained: about ln N
+    assert train_bundled.masked_figures(m, x) == f                           # fixed masks: the same figures again
