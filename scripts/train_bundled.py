@@ -342,6 +342,16 @@ def train_prompt(minutes:float, out:Path, batch_size:int=32, lr:float=1e-3, seed
     return fig
 
 
+def _run_record(v:str) -> tuple:
+    "argparse type for --eval-only: 'STEPS:MINUTES' -> (int steps, float minutes)."
+    try:
+        steps, minutes = v.split(':'); steps, minutes = int(steps), float(minutes)
+        if steps < 1 or minutes <= 0: raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected STEPS:MINUTES with a positive step count and minutes, e.g. 2228:56; got {v!r}") from None
+    return steps, minutes
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('job', choices=('tokens', 'lm', 'maskgit', 'prompt'))
@@ -354,7 +364,7 @@ def main(argv=None):
     ap.add_argument('--data', default='v1', choices=('v1', 'v2'), help='maskgit: train on NSynth-mini (v1) or v2')
     ap.add_argument('--coarse-share', type=float, default=0.5, help='maskgit: share of the minutes for the coarse model')
     ap.add_argument('--parts', nargs='+', default=list(MG_PARTS), choices=MG_PARTS, help='maskgit: which models to train')
-    ap.add_argument('--eval-only', default=None, metavar='STEPS:MINUTES',
+    ap.add_argument('--eval-only', type=_run_record, default=None, metavar='STEPS:MINUTES',
                     help="maskgit: no training; write the card entries of --parts for the weights in --out, trained "
                          "STEPS steps in MINUTES from the pair in codectok/weights (a run stopped before its card)")
     a = ap.parse_args(argv)
@@ -363,8 +373,8 @@ def main(argv=None):
     elif a.job == 'lm': train_lm(a.minutes, Path(a.out), init=a.init, new_tokens=a.new_tokens, **({'lr': a.lr} if a.lr else {}))
     elif a.job == 'maskgit': train_maskgit(a.minutes, Path(a.out), data=a.data, init=a.init, coarse_share=a.coarse_share,
                                            parts=tuple(a.parts), eval_only=None if not a.eval_only else {
-                                               p: dict(steps=int(a.eval_only.split(':')[0]), init_from=str(weights_dir()),
-                                                       wall_minutes=float(a.eval_only.split(':')[1])) for p in a.parts},
+                                               p: dict(steps=a.eval_only[0], wall_minutes=a.eval_only[1],
+                                                       init_from=str(weights_dir())) for p in a.parts},
                                            **({'lr': a.lr} if a.lr else {}))
     else: train_prompt(a.minutes, Path(a.out))
 

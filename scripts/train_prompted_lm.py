@@ -325,6 +325,14 @@ def prompt_cond_rows(split:dict):
     return prompt_cond(split['emb'], split['labels'][:, 0].tolist(), split['labels'][:, 1].tolist())
 
 
+def _probability(v:str) -> float:
+    "argparse type: a number in [0, 1]."
+    try: x = float(v)
+    except ValueError: x = -1.0
+    if not 0 <= x <= 1: raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, got {v!r}")
+    return x
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('job', choices=('data', 'data-v1', 'train', 'val', 'ship'))
@@ -333,7 +341,7 @@ def main(argv=None):
     ap.add_argument('--total-steps', type=int, default=None, help='train: length of the LR schedule (kept in state.json)')
     ap.add_argument('--p-phrase', type=float, default=0.25, help='train: share of windows cut from phrases')
     ap.add_argument('--p-onset', type=float, default=0.5, help='train: share of note windows that start at the onset')
-    ap.add_argument('--p-drop-audio', type=float, default=None, help="train: how often a sound's embedding is dropped (kept in state.json)")
+    ap.add_argument('--p-drop-audio', type=_probability, default=None, help="train: how often a sound's embedding is dropped (kept in state.json)")
     ap.add_argument('--restart-lr', type=float, default=None, help='train: start a new cosine from this peak at the current step')
     ap.add_argument('--splits', default='train,valid,test', help='data: which splits to render')
     ap.add_argument('--threads', type=int, default=1)

@@ -68,7 +68,6 @@ def test_budget_steps_times_the_model_on_the_training_device(monkeypatch):
 
 
 def test_prompted_lm_schedule_restarts_without_changing_the_first_cosine():
-    import math
     import train_prompted_lm as t
     P = t.PEAK_LR
     first = lambda s, total: P * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - t.WARMUP) / (total - t.WARMUP)))))
@@ -82,7 +81,7 @@ def test_prompted_lm_schedule_restarts_without_changing_the_first_cosine():
     assert all(a >= b for a, b in zip(lrs, lrs[1:]))                        # and only down after the peak
 
 
-def test_maskgit_figures_measure_the_model(tmp_path):
+def test_maskgit_figures_measure_the_model():
     from codectok.maskgit import MaskGIT, MaskGITConfig
     torch.manual_seed(0)
     m = MaskGIT(MaskGITConfig.tiny())
@@ -90,3 +89,10 @@ def test_maskgit_figures_measure_the_model(tmp_path):
     f = train_bundled.masked_figures(m, x)
     assert abs(f['loss'] - math.log(m.config.codebook_size)) < 1.0 and 0 <= f['acc'] < 0.5   # untrained: about ln N
     assert train_bundled.masked_figures(m, x) == f                           # fixed masks: the same figures again
+
+
+def test_maskgit_eval_only_refuses_a_malformed_run_record(capsys):
+    import pytest
+    with pytest.raises(SystemExit) as e:
+        train_bundled.main(['maskgit', '--eval-only', '2228'])
+    assert e.value.code == 2 and 'STEPS:MINUTES' in capsys.readouterr().err
