@@ -58,7 +58,7 @@ def main():
     ap.add_argument('--runs', nargs='+', default=['full:3e-4', 'full:1e-3', 'lora:2e-3', 'lora:5e-3'])
     a = ap.parse_args(); bench_setup(a)
     codec = get_codec('mini')
-    data = folder_tokens(ROOT/'nbs/assets/speech', codec)
+    data = folder_tokens(ROOT/'nbs/assets/speech', codec, n_q=bundled_lm()[0].config.n_q)   # the LM's K codebooks
     train, held, held_idx = split_heldout(data['codes'])
     # 1. speed, side by side
     timers = {m: step_timer(m, train) for m in ('full', 'lora')}

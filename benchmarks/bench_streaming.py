@@ -49,7 +49,8 @@ def main():
     ap.add_argument('--chunks', type=int, nargs='+', default=[4, 8, 16], help='chunk sizes in frames')
     a = ap.parse_args()
     dev = bench_setup(a)
-    codec, (lm, cond) = get_codec('mini', n_q=8), bundled_lm()
+    lm, cond = bundled_lm()
+    codec = get_codec('mini', n_q=lm.config.n_q)                            # the codebooks the LM reads
     n = round(a.seconds * codec.frame_rate)
     with torch.inference_mode(): prefix = cond.prefix(60, 'keyboard')
     ctx = receptive_frames(codec)

@@ -12,25 +12,15 @@ CE of codebooks 4-7. Writes benchmarks/results/lm_codebooks_per_cpu_hour.{json,m
 
     python benchmarks/lm_codebooks_per_cpu_hour.py --minutes 12
 """
-import argparse, copy, dataclasses, json, sys, time
+import argparse, copy, json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'scripts'))
-from train_prompted_lm import new_models, load_ckpt, load_split, batch, prompt_cond_rows, BATCH   # noqa: E402
+from train_prompted_lm import (new_models, load_ckpt, load_split, batch, prompt_cond_rows, first_codebooks,  # noqa: E402
+                               BATCH)
 from _common import write_results                                              # noqa: E402
-from codectok.gpt import CodecLM                                               # noqa: E402
-
-
-def first_codebooks(lm:CodecLM, K:int) -> CodecLM:
-    "A copy of `lm` that models only codebooks 0..K-1: its embedding tables and heads for those codebooks."
-    cfg = dataclasses.replace(lm.config, n_q=K)
-    small = CodecLM(cfg)
-    sd, V = lm.state_dict(), lm.config.vocab_per_codebook
-    sd = {k: (v[:K * V] if k in ('emb.weight', 'head.weight', 'head.bias') else v) for k, v in sd.items()}
-    small.load_state_dict(sd)
-    return small
 
 
 @torch.no_grad()
@@ -52,7 +42,7 @@ def main():
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'))
     a = ap.parse_args()
     torch.set_num_threads(1); torch.manual_seed(0)
-    lm8, cond8 = new_models(); st = load_ckpt(lm8, cond8)
+    lm8, cond8 = new_models(8); st = load_ckpt(lm8, cond8)
     lm4, cond4 = first_codebooks(lm8, 4), copy.deepcopy(cond8)
     tr, va = load_split('train', 'v2'), load_split('valid', 'v1')
     runs = {}

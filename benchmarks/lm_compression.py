@@ -32,7 +32,7 @@ FRAMES = 150                                    # scripts/train_bundled.py LM_FR
 
 
 def test_notes(codec, frames:int=FRAMES) -> tuple:
-    "((n, 8, frames) codes, (n, 2) labels [pitch, family]) of the NSynth-mini test split, tokenized as `tokens()` does."
+    "((n, K, frames) codes (K: the codec's n_q), (n, 2) labels [pitch, family]) of the NSynth-mini test split, tokenized as `tokens()` does."
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'scripts'))
     from train_bundled import _encode_all
     ds = NSynthDataset(render_nsynth_mini(verbose=False), 'test')
@@ -55,7 +55,8 @@ def main():
     ap.add_argument('--n-coded', type=int, default=64, help='notes to arithmetic-code and decode (0: none)')
     a = ap.parse_args()
     dev = bench_setup(a)
-    codec, (lm, cond) = get_codec('mini', n_q=8), bundled_lm()
+    lm, cond = bundled_lm()
+    codec = get_codec('mini', n_q=lm.config.n_q)                            # the codebooks the LM reads
     codes, labels = test_notes(codec)
     n, K, T = codes.shape
     fr = codec.frame_rate

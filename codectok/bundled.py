@@ -23,7 +23,7 @@ from .masks import mask_bitrate
 from .vamp import vamp_chain
 
 # %% ../nbs/11_demo.ipynb #b0c77e44
-LM_FILE = 'lm.safetensors'      # `save_codec_lm`: K=8 codebooks of N=1024, prompted by a sound (+ labels)
+LM_FILE = 'lm.safetensors'      # `save_codec_lm`: the codec's first K=4 codebooks of N=1024, prompted by a sound (+ labels)
 MASKGIT_FILES = ('maskgit_coarse', 'maskgit_c2f')   # `save_maskgit`: .safetensors + .json each
 TRAIN_HINT = ("train the bundled ones with `python scripts/train_prompted_lm.py data`, `... train` and `... ship`, and "
               "`python scripts/train_bundled.py maskgit`, or save your own as in "

@@ -154,8 +154,8 @@ def _note_part(out:Path, codec, wav:Tensor, stem:str, n_qs, lm_config) -> tuple:
     t0 = time.perf_counter(); codes = codec.set_n_q(max(n_qs)).encode(wav)  # 1. tokenize: (1, K, T)
     t_codec = time.perf_counter() - t0
     t0 = time.perf_counter(); codec.decode(codes); t_codec += time.perf_counter() - t0
-    pat = lm_config.make_pattern(codes.shape[-1])                # 2. the (K, S) layout the LM reads
-    exact = bool(torch.equal(pat.revert(pat.build(codes, codec.codebook_size)[0]), codes))
+    pat, lm_codes = lm_config.make_pattern(codes.shape[-1]), codes[:, :lm_config.n_q]   # 2. the (K, S) layout the LM reads
+    exact = bool(torch.equal(pat.revert(pat.build(lm_codes, codec.codebook_size)[0]), lm_codes))
     _save_clip(out, f'{stem}_original.wav', wav, sr)
     note = dict(frames=codes.shape[-1], pattern_round_trip_exact=exact, n_q={})
     clips, files = [('original', wav.numpy())], [('original', f'{stem}_original.wav', None)]

@@ -62,9 +62,13 @@ def file_tokens(path, codec) -> tuple[Tensor, str]:
     return codes, sha
 
 # %% ../nbs/14_finetune.ipynb #af5eec75
-def folder_tokens(folder, codec, skip_bad:bool=False) -> dict:
+def folder_tokens(folder, codec, skip_bad:bool=False,
+                  n_q:int|None=None, # keep the first n_q codebooks (an LM's K); None: all the codec has
+                 ) -> dict:
     """Tokens of every audio file in `folder`: {'files', 'codes' (list of (K, T_i)), 'sha256', 'skipped'
     (file, reason) pairs}. A bad file raises a ValueError, or with `skip_bad` is listed and left out."""
+    if n_q is not None and (isinstance(n_q, bool) or not isinstance(n_q, int) or not 1 <= n_q <= codec.max_n_q):
+        raise ValueError(f"n_q must be an integer in 1..{codec.max_n_q} (codebooks to keep), got {n_q!r}.")
     codec.set_n_q(codec.max_n_q)
     out = dict(files=[], codes=[], sha256=[], skipped=[])
     for p in audio_files(folder):
@@ -74,7 +78,7 @@ def folder_tokens(folder, codec, skip_bad:bool=False) -> dict:
                 raise ValueError(f"{str(e).rstrip('.')}; fix or remove it, or skip such files "
                                  "(skip_bad=True, --skip-bad).") from None
             out['skipped'].append((str(p), str(e))); continue
-        out['files'].append(str(p)); out['codes'].append(codes); out['sha256'].append(sha)
+        out['files'].append(str(p)); out['codes'].append(codes[:n_q]); out['sha256'].append(sha)
     if not out['codes']: raise ValueError(f"no usable audio file in {folder}.")
     return out
 
@@ -330,10 +334,10 @@ def finetune_folder(folder, # a folder of audio files, any format and rate
     c, t0 = check_config(config or FinetuneConfig()), time.time()
     out = check_out_dir(out, overwrite)
     codec = get_codec('mini')
-    data = folder_tokens(folder, codec, skip_bad)
+    lm, cond = bundled_lm(lm_path); _check_lm_codec(lm, codec)
+    data = folder_tokens(folder, codec, skip_bad, n_q=lm.config.n_q)
     for f, why in data['skipped']: log(f"skipped {f}: {why}")
     train, held, held_idx = split_heldout(data['codes'], c.heldout)
-    lm, cond = bundled_lm(lm_path); _check_lm_codec(lm, codec)
     r = finetune(lm, cond, train, held, c, progress, log)
     mem = memorisation(r['lm'], r['cond'], train, held, c)
     card = dict(base=str(lm_path or 'bundled'), codec=codec_tag(codec), config=asdict(c),

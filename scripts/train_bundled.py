@@ -280,15 +280,23 @@ def train_maskgit(minutes:float, out:Path, batch_size:int=16, lr:float=1e-3, see
     cmd = (f"python scripts/train_bundled.py maskgit --minutes {minutes:g}" + (f" --data {data}" if data != 'v1' else '')
            + (' --init' if init else '') + (f" --parts {' '.join(parts)}" if which != 'both' else '')
            + (f" --coarse-share {coarse_share:g}" if coarse_share != 0.5 and which == 'both' else ''))
+    desc = (f"NSynth-mini{' v2' if data == 'v2' else ''} train: {MG_WINDOW}-frame (2 s) windows of notes and phrases "
+            f"(phrases x3), mini-codec tokens (codec {codec_tag()}); {len(tr)} windows; figures on the NSynth-mini (v1) "
+            f"test split")
+    by_part = card_data_by_part(old, parts, desc)
     _write_card(out/'maskgit.card.json', dict(
         model=f"MaskGIT (VampNet-style): bidirectional transformer {n_layer} layers x {dim} wide, 4 heads; coarse reads "
               f"codebooks 1-{N_COARSE}, coarse-to-fine predicts {N_COARSE + 1}-8 given 1-{N_COARSE}; fp16 on disk",
-        data=(f"{which}: NSynth-mini{' v2' if data == 'v2' else ''} train: {MG_WINDOW}-frame (2 s) windows of notes and "
-              f"phrases (phrases x3), mini-codec tokens (codec {codec_tag()}); {len(tr)} windows; figures on the "
-              f"NSynth-mini (v1) test split") + (f". Before: {old['data']}" if which != 'both' and 'data' in old else ''),
-        batch=batch_size, lr=lr, figures=figs,
+        data=desc if len(set(by_part.values())) == 1 else '; '.join(f"{k}: {v}" for k, v in by_part.items()),
+        data_by_part=by_part, batch=batch_size, lr=lr, figures=figs,
         commands=old.get('commands', ['python scripts/train_bundled.py maskgit  # the pair before']) * (which != 'both') + [cmd]))
     return figs
+
+
+def card_data_by_part(old:dict, parts, desc:str) -> dict:
+    "{part: data} of the MaskGIT card after training `parts` on `desc`; the other parts keep the old card's (one string before)."
+    by_part = dict(old.get('data_by_part') or {p: old['data'] for p in MG_PARTS if 'data' in old})
+    return {p: desc if p in parts else by_part.get(p, '?') for p in MG_PARTS}
 
 
 def _half_save_maskgit(model, path:Path):

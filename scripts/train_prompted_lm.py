@@ -4,10 +4,13 @@ seven velocities, 1,500 phrases: about 10x the notes of v1), in several resumabl
     python scripts/train_prompted_lm.py data                  # render + encode + embed once (sharded cache, resumable)
     nohup python scripts/train_prompted_lm.py train --minutes 120 &   # resumes from the last checkpoint in the cache
     python scripts/train_prompted_lm.py ship                  # weights/lm.safetensors + lm_conditioner + lm.card.json
+    python scripts/train_prompted_lm.py train --n-q 4 ...     # the LM of the first 4 codebooks (3 kbps), its own run
+    python scripts/train_prompted_lm.py ship --n-q 4
 
-The LM warm-starts from the shipped label-conditioned LM (same backbone, tokens and heads). Its prefix is two vectors
-from `PromptConditioner`: the projected mean-pooled embedding of the bundled prompt encoder, and an optional label
-vector (pitch + family); each part is dropped at random during training, and the whole prefix with `cond_dropout` (CFG).
+The LM warm-starts from the shipped LM (same backbone, tokens and heads; a 4-codebook run from its first 4 tables).
+Its prefix is two vectors from `PromptConditioner`: the projected mean-pooled embedding of the bundled prompt encoder,
+and an optional label vector (pitch + family); each part is dropped at random during training, and the whole prefix
+with `cond_dropout` (CFG).
 Batches are random 2 s windows of whole notes (half of them from the onset) and of phrases, not only the first 2 s.
 Checkpoints (weights as safetensors, the optimizer with `torch.save`, loaded with `weights_only=True`) go to the cache
 every few minutes; a run stops at `--minutes` and the next one resumes. While `/tmp/codectok_quiet` exists (someone is
@@ -152,13 +155,32 @@ def batch(split:dict, B:int, g:torch.Generator, W:int=LM_FRAMES, p_phrase:float=
     return torch.stack(codes), torch.stack(rows)
 
 
-def new_models():
-    "The shipped LM (warm start) and a `PromptConditioner` whose label tables start from the shipped label conditioner."
+def first_codebooks(lm, K:int):
+    "A copy of `lm` that models only codebooks 0..K-1: its embedding tables and heads for those codebooks."
+    import dataclasses
+    from codectok.gpt import CodecLM
+    small, V = CodecLM(dataclasses.replace(lm.config, n_q=K)), lm.config.vocab_per_codebook
+    small.load_state_dict({k: (v[:K * V] if k in ('emb.weight', 'head.weight', 'head.bias') else v)
+                           for k, v in lm.state_dict().items()})
+    return small
+
+
+def new_models(n_q:int|None=None):
+    """The shipped LM (warm start; its first `n_q` codebooks when given) and a `PromptConditioner`: the shipped one when
+    it is one, else one whose label tables start from the shipped label conditioner (v1)."""
     from codectok.gpt import load_codec_lm
     from codectok.conditioning import PromptConditioner, load_conditioner
     from codectok.prompting import load_prompt_encoder
     lm = load_codec_lm(weights_dir()/'lm.safetensors').float()
+    if n_q and n_q < lm.config.n_q: lm = first_codebooks(lm, n_q)
+    elif n_q and n_q > lm.config.n_q:               # a run of more codebooks than the shipped LM: its checkpoint has them
+        if not (run_dir(n_q)/'state.json').is_file():
+            raise SystemExit(f"--n-q {n_q}: the shipped LM has only {lm.config.n_q} codebooks and there is no {n_q}-codebook run to resume.")
+        import dataclasses
+        from codectok.gpt import CodecLM
+        lm = CodecLM(dataclasses.replace(lm.config, n_q=n_q))        # the weights come from `load_ckpt`
     old = load_conditioner(weights_dir()/'lm_conditioner.safetensors')
+    if isinstance(old, PromptConditioner): return lm, old.float().train()
     cond = PromptConditioner(lm.config.n_embd, load_prompt_encoder().config.d_model)
     if hasattr(old, 'pitch_emb'):
         with torch.no_grad():
@@ -166,12 +188,14 @@ def new_models():
     return lm, cond
 
 
-def run_dir() -> Path: return cache_dir('runs', f'prompted_lm_{codec_tag()}')
+def run_dir(n_q:int=8) -> Path:
+    "The checkpoint folder of the run that models `n_q` codebooks (8: the original run)."
+    return cache_dir('runs', f'prompted_lm_{codec_tag()}' + ('' if n_q == 8 else f'_k{n_q}'))
 
 
 def _save_ckpt(lm, cond, opt, state:dict):
     from safetensors.torch import save_file
-    d = run_dir()
+    d = run_dir(lm.config.n_q)
     sd = {f'lm.{k}': v.detach().contiguous() for k, v in lm.state_dict().items()}
     sd |= {f'cond.{k}': v.detach().contiguous() for k, v in cond.state_dict().items()}
     atomic_write(d/'last.safetensors', lambda tmp: save_file(sd, tmp))
@@ -182,7 +206,7 @@ def _save_ckpt(lm, cond, opt, state:dict):
 def load_ckpt(lm, cond, opt=None) -> dict:
     "Load the last checkpoint into `lm`, `cond` (and `opt`); {} when there is none."
     from safetensors.torch import load_file
-    d = run_dir()
+    d = run_dir(lm.config.n_q)
     if not (d/'state.json').is_file(): return {}
     sd = load_file(str(d/'last.safetensors'))
     lm.load_state_dict({k[3:]: v for k, v in sd.items() if k.startswith('lm.')})
@@ -206,7 +230,7 @@ def val_ce(lm, cond, split:dict, n:int=256) -> dict:
     "Held-out CE (first 2 s of n notes) with audio+labels, audio only, labels only, and the null prefix."
     from codectok.conditioning import prompt_cond
     lm.eval(); cond.eval()
-    codes, emb, lab = split['codes'][:n, :, :LM_FRAMES], split['emb'][:n], split['labels'][:n]
+    codes, emb, lab = split['codes'][:n, :lm.config.n_q, :LM_FRAMES], split['emb'][:n], split['labels'][:n]
     rows = {'audio+labels': prompt_cond_rows(split)[:n],
             'audio': prompt_cond(emb), 'labels': prompt_cond(None, lab[:, 0].tolist(), lab[:, 1].tolist(), emb.shape[1])}
     out = {}
@@ -226,12 +250,13 @@ def _quiet_wait():
 
 def train(minutes:float, seed:int=0, ckpt_minutes:float=5.0, val_every:int=500, data_version:str='v2',
           total_steps:int|None=None, p_phrase:float=0.25, p_onset:float=0.5, p_drop_audio:float|None=None,
-          restart_lr:float|None=None) -> dict:
-    lm, cond = new_models()
+          restart_lr:float|None=None, n_q:int=8) -> dict:
+    lm, cond = new_models(n_q)
     lm.train(); cond.train()
     params = list(lm.parameters()) + list(cond.parameters())
     opt = torch.optim.AdamW(params, lr=PEAK_LR, betas=(0.9, 0.95), weight_decay=0.01)
-    state = load_ckpt(lm, cond, opt) or dict(step=0, wall_minutes=0.0, runs=[], log=[])
+    state = load_ckpt(lm, cond, opt) or dict(step=0, wall_minutes=0.0, runs=[], log=[], n_q=lm.config.n_q,
+                                             init_card=_shipped_card())
     if total_steps: state['total_steps'] = total_steps       # the schedule's length, kept by the runs that follow
     total = state.setdefault('total_steps', TOTAL_STEPS)
     if restart_lr: state['restart'] = [state['step'], restart_lr]     # a new cosine from here to `total`
@@ -248,7 +273,7 @@ def train(minutes:float, seed:int=0, ckpt_minutes:float=5.0, val_every:int=500, 
         _quiet_wait()
         codes, rows = batch(tr, BATCH, g, p_phrase=p_phrase, p_onset=p_onset)
         for pg in opt.param_groups: pg['lr'] = lr_at(state['step'], total, restart)
-        loss = lm.loss(codes, cond(rows))['loss']
+        loss = lm.loss(codes[:, :lm.config.n_q], cond(rows))['loss']
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step()
         state['step'] += 1; losses.append(float(loss))
@@ -267,7 +292,13 @@ def train(minutes:float, seed:int=0, ckpt_minutes:float=5.0, val_every:int=500, 
     return state
 
 
-def ship(out:Path|None=None) -> dict:
+def _shipped_card() -> dict:
+    "What a run that starts from the shipped LM keeps of its card: steps, minutes, history and commands."
+    card = json.loads((weights_dir()/'lm.card.json').read_text())
+    return {k: card.get(k) for k in ('steps', 'wall_minutes', 'history', 'commands')}
+
+
+def ship(out:Path|None=None, n_q:int=8) -> dict:
     """Write the last checkpoint as the bundled LM: `lm.safetensors` (fp16) + `lm_conditioner.safetensors` + `lm.card.json`
     (with its test figures on the v1 test split, the data, the steps and the commands), atomically each."""
     from codectok.gpt import save_codec_lm
@@ -275,16 +306,17 @@ def ship(out:Path|None=None) -> dict:
     from train_bundled import _per_codebook_ce, _unigram
     from codectok.bundled import SAMPLING
     out = Path(out) if out else weights_dir()
-    lm, cond = new_models(); st = load_ckpt(lm, cond)
-    if not st: raise SystemExit(f"no checkpoint in {run_dir()}; run the train job first.")
+    lm, cond = new_models(n_q); st = load_ckpt(lm, cond)
+    if not st: raise SystemExit(f"no checkpoint in {run_dir(n_q)}; run the train job first.")
+    K, init = lm.config.n_q, st.get('init_card') or {}
     lm.eval(); cond.eval()
     te = load_split('test', 'v1')
     ce = val_ce(lm, cond, te, n=len(te['codes'])); lm.eval(); cond.eval()
     rows = prompt_cond_rows(te)
     fig = dict(test_ce_audio_labels=ce['audio+labels'], test_ce_audio=ce['audio'], test_ce_labels=ce['labels'],
                test_ce_null_prefix=ce['null'],
-               test_ce_per_codebook=_per_codebook_ce(lm, te['codes'][..., :LM_FRAMES], cond, rows),
-               unigram_entropy=_unigram(te['codes'][..., :LM_FRAMES], lm.config.codebook_size))
+               test_ce_per_codebook=_per_codebook_ce(lm, te['codes'][:, :K, :LM_FRAMES], cond, rows),
+               unigram_entropy=_unigram(te['codes'][:, :K, :LM_FRAMES], lm.config.codebook_size))
     save_codec_lm(lm, out/'lm.safetensors', half=True)
     save_conditioner(cond, out/'lm_conditioner.safetensors')
     c, n_params = lm.config, sum(p.numel() for p in lm.parameters())
@@ -299,16 +331,17 @@ def ship(out:Path|None=None) -> dict:
         data=f"NSynth-mini v2 (every playable pitch x 7 velocities of every GM program with a family, + phrases): "
              f"{notes.get('v2', 0)} train notes, random 2 s windows of notes and phrases, of mini-codec tokens "
              f"(codec {codec_tag()}); prompt encoder {pe_tag()}",
-        steps=st['step'], batch=BATCH, lr=PEAK_LR, wall_minutes=round(st['wall_minutes'], 1), figures=fig,
-        sampling_defaults=SAMPLING,
-        history=f"warm start from the label-conditioned LM v1 (8,090 steps on 2,290 notes); "
-                + "; ".join(f"{d['data']} data from step {d['step']}" + (
-                    f" (windows: {d['p_phrase']:.0%} phrases, {d['p_onset']:.0%} of note windows at the onset"
-                    + (f"; sound dropped {d['p_drop_audio']:.0%}" if 'p_drop_audio' in d else '') + ")"
-                    if 'p_onset' in d else '') for d in st.get('data', []))
-                + (f"; a new cosine from lr {st['restart'][1]:g} at step {st['restart'][0]} to step {st['total_steps']}"
-                   if st.get('restart') else ''),
-        commands=["python scripts/train_prompted_lm.py data",
+        steps=st['step'] + init.get('steps', 0), batch=BATCH, lr=PEAK_LR,
+        wall_minutes=round(st['wall_minutes'] + init.get('wall_minutes', 0), 1), figures=fig, sampling_defaults=SAMPLING,
+        history=(f"{init['history']}; then (step {init['steps']}) codebooks 0-{K - 1} only, embeddings and heads sliced "
+                 f"from it: {st['step']} steps, " + _data_history(st) + _restart_history(st, init['steps'])) if init else
+                f"warm start from the label-conditioned LM v1 (8,090 steps on 2,290 notes); "
+                + _data_history(st) + _restart_history(st),
+        commands=[c for c in init['commands'] if not c.endswith(' ship')]
+                 + [f"python scripts/train_prompted_lm.py train --n-q {K} --data v2 --minutes 80 --total-steps "
+                    f"{st['total_steps']} --p-onset 0.8 --p-phrase 0.1 --p-drop-audio {st.get('p_drop_audio', 0.2):g} "
+                    f"--restart-lr {st['restart'][1]:g}  # resumed runs keep these",
+                    f"python scripts/train_prompted_lm.py ship --n-q {K}"] if init else ["python scripts/train_prompted_lm.py data",
                   "python scripts/train_prompted_lm.py train --data v2 --minutes 115 --total-steps 4000  # resumed runs",
                   "python scripts/train_prompted_lm.py train --data v2 --minutes 60 --p-phrase 0.1 --p-onset 0.8  # to step 3654"]
                  + ([f"python scripts/train_prompted_lm.py train --data v2 --minutes 80 --total-steps {st['total_steps']} "
@@ -317,6 +350,19 @@ def ship(out:Path|None=None) -> dict:
                     if st.get('restart') else [])
                  + ["python scripts/train_prompted_lm.py ship"]))
     return fig
+
+
+def _data_history(st:dict) -> str:
+    "The card's words for the data each run of a checkpoint trained on."
+    return "; ".join(f"{d['data']} data from step {d['step']}" + (
+        f" (windows: {d['p_phrase']:.0%} phrases, {d['p_onset']:.0%} of note windows at the onset"
+        + (f"; sound dropped {d['p_drop_audio']:.0%}" if 'p_drop_audio' in d else '') + ")"
+        if 'p_onset' in d else '') for d in st.get('data', []))
+
+
+def _restart_history(st:dict, offset:int=0) -> str:
+    r = st.get('restart')
+    return f"; a new cosine from lr {r[1]:g} at step {r[0] + offset} to step {st['total_steps'] + offset}" if r else ''
 
 
 def prompt_cond_rows(split:dict):
@@ -344,6 +390,8 @@ def main(argv=None):
     ap.add_argument('--p-drop-audio', type=_probability, default=None, help="train: how often a sound's embedding is dropped (kept in state.json)")
     ap.add_argument('--restart-lr', type=float, default=None, help='train: start a new cosine from this peak at the current step')
     ap.add_argument('--splits', default='train,valid,test', help='data: which splits to render')
+    ap.add_argument('--n-q', type=int, default=8, choices=(4, 8), help='train / ship / val: model the first 4 codebooks '
+                    'or all 8 (a 4-codebook run starts from the shipped LM\'s first 4 and keeps its own checkpoints)')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args(argv)
@@ -352,10 +400,10 @@ def main(argv=None):
     elif a.job == 'data-v1': print(data_v1())
     elif a.job == 'train': train(a.minutes, a.seed, data_version=a.data, total_steps=a.total_steps,
                                  p_phrase=a.p_phrase, p_onset=a.p_onset, p_drop_audio=a.p_drop_audio,
-                                 restart_lr=a.restart_lr)
-    elif a.job == 'ship': ship()
+                                 restart_lr=a.restart_lr, n_q=a.n_q)
+    elif a.job == 'ship': ship(n_q=a.n_q)
     elif a.job == 'val':
-        lm, cond = new_models(); st = load_ckpt(lm, cond)
+        lm, cond = new_models(a.n_q); st = load_ckpt(lm, cond)
         print(st.get('step', 0), json.dumps(_rounded(val_ce(lm, cond, load_split('valid', 'v1')))))
 
 

@@ -1,5 +1,6 @@
 "Checks on scripts/train_bundled.py that guard the shipped models: token caches are keyed by what fixes the tokens."
 import math, sys
+import pytest
 from pathlib import Path
 import torch
 
@@ -96,3 +97,30 @@ def test_maskgit_eval_only_refuses_a_malformed_run_record(capsys):
     with pytest.raises(SystemExit) as e:
         train_bundled.main(['maskgit', '--eval-only', '2228'])
     assert e.value.code == 2 and 'STEPS:MINUTES' in capsys.readouterr().err
+
+
+def test_prompted_lm_first_codebooks_keeps_the_first_tables_and_the_backbone():
+    "The 4-codebook LM starts from the 8-codebook one: its embeddings and heads are the first K blocks, the rest is shared."
+    import train_prompted_lm as t
+    from codectok.gpt import CodecLM, CodecLMConfig
+    torch.manual_seed(0)
+    lm8 = CodecLM(CodecLMConfig(n_q=8, codebook_size=16, n_embd=32, n_layer=1, n_head=2, n_positions=64)).eval()
+    lm4, V = t.first_codebooks(lm8, 4).eval(), lm8.config.vocab_per_codebook
+    assert lm4.config.n_q == 4 and lm4.config.codebook_size == 16
+    sd8, sd4 = lm8.state_dict(), lm4.state_dict()
+    for k, v in sd4.items():
+        want = sd8[k][:4 * V] if k in ('emb.weight', 'head.weight', 'head.bias') else sd8[k]
+        assert torch.equal(v, want), k
+    codes = torch.randint(0, 16, (2, 8, 10))
+    with torch.no_grad(): assert math.isfinite(float(lm4.loss(codes[:, :4])['loss']))     # it reads 4 codebooks ...
+    with pytest.raises(ValueError, match='expects K=4'): lm4.loss(codes)                   # ... and only 4
+    assert t.run_dir(4) != t.run_dir(8) and t.run_dir(4).name.endswith('_k4')
+
+
+def test_maskgit_card_keeps_each_parts_data_without_nesting():
+    "Retraining one MaskGIT part replaces its data line and keeps the other's; a second retraining does not nest them."
+    old = dict(data='v1 windows')                                           # a card from before the field
+    one = train_bundled.card_data_by_part(old, ['coarse'], 'v2 windows')
+    assert one == dict(coarse='v2 windows', c2f='v1 windows')
+    two = train_bundled.card_data_by_part(dict(data='x', data_by_part=one), ['c2f'], 'v2 windows')
+    assert two == dict(coarse='v2 windows', c2f='v2 windows')

@@ -36,7 +36,7 @@ def compute() -> dict:
     out['lm greedy, CFG 5, MIDI 72 brass, 16 frames'] = generate(lm, 16, prefix=brass, temperature=0, cfg_scale=5.0,
                                                                  progress=False)
     g = torch.Generator().manual_seed(1)
-    prompt = torch.randint(0, 1024, (1, 8, 10), generator=g)                 # (1, K, T0): a fixed prompt
+    prompt = torch.randint(0, 1024, (1, 8, 10), generator=g)[:, :lm.config.n_q]   # (1, K, T0): a fixed prompt
     out['lm top-k 50, CFG 3, seed 1, batch 2, 10-frame prompt + 14'] = generate(
         lm, 24, prefix=brass, batch_size=2, temperature=1.0, top_k=50, cfg_scale=3.0, seed=1, prompt_codes=prompt,
         progress=False)
