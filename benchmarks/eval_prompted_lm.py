@@ -298,7 +298,9 @@ def main():
         k, n = (int(x) for x in a.part.split('/'))
         if a.merge:                             # the parts' rows, in the grid's order
             parts = [json.loads((out/f'{a.name}_sweep.part{i}of{n}.json').read_text()) for i in range(n)]
-            sw = dict(parts[0], rows=[r for i in range(len(grid)) for r in parts[i % n]['rows'][i // n:i // n + 1]])
+            rows = [None] * len(grid)
+            for i, p in enumerate(parts): rows[i::n] = p['rows']          # part i measured settings i, i+n, ...
+            sw = dict(parts[0], rows=rows)
         else:
             sw = sweep(a, lm, cond, get_codec('mini', n_q=lm.config.n_q), load_prompt_encoder(),
                        notes_of(a.split, a.n_notes), grid[k::n])

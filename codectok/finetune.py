@@ -67,7 +67,7 @@ def folder_tokens(folder, codec, skip_bad:bool=False,
                  ) -> dict:
     """Tokens of every audio file in `folder`: {'files', 'codes' (list of (K, T_i)), 'sha256', 'skipped'
     (file, reason) pairs}. A bad file raises a ValueError, or with `skip_bad` is listed and left out."""
-    if n_q is not None and (isinstance(n_q, bool) or not isinstance(n_q, int) or not 1 <= n_q <= codec.max_n_q):
+    if n_q is not None and (isinstance(n_q, bool) or not isinstance(n_q, (int, np.integer)) or not 1 <= n_q <= codec.max_n_q):
         raise ValueError(f"n_q must be an integer in 1..{codec.max_n_q} (codebooks to keep), got {n_q!r}.")
     codec.set_n_q(codec.max_n_q)
     out = dict(files=[], codes=[], sha256=[], skipped=[])
