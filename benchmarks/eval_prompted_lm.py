@@ -167,7 +167,17 @@ def summarise(res:dict) -> None:
         g, own, other = (np.array(x) for x in (r['audio_mfcc'], r['prompt_mfcc'], o['prompt_mfcc']))
         wins.append(float(np.linalg.norm(g - own) < np.linalg.norm(g - other)))
     s['timbre_closer_to_own_prompt'] = float(np.mean(wins)) if wins else float('nan')
+    # where the misses are: the same shares by register (MIDI pitch below 50, 50-79, 80 and up)
+    s['by_register'] = {}
+    for name, lo, hi in REGISTERS:
+        k = [r for r in kept if lo <= r['pitch'] < hi]; a = [r for r in ns if lo <= r['pitch'] < hi]
+        s['by_register'][name] = dict(
+            kept=len(k), continuation_of_kept=float(np.mean([within(r['cont_f0'], r['prompt_f0']) for r in k])) if k else float('nan'),
+            notes=len(a), label_within_50=float(np.mean([within(r['label_f0'], midi_to_hz(r['pitch'])) for r in a])) if a else float('nan'))
     res['summary'] = s
+
+
+REGISTERS = (('low (MIDI < 50)', 0, 50), ('middle (50-79)', 50, 80), ('high (>= 80)', 80, 128))
 
 
 def interpolation(a, run:Runner, notes:list) -> dict:
@@ -249,12 +259,18 @@ def sweep_table(sw) -> list:
 
 def table(res) -> list:
     s, it = res['summary'], res['interpolation']
+    br = s['by_register']
+    reg = ' / '.join(br)
+    cnt = lambda key: ' / '.join(str(r[key]) for r in br.values())
+    pct = lambda key: ' / '.join(f"{r[key]:.0%}" for r in br.values())
     return ["| measure | value | target |", "|---|---|---|",
             f"| continuation within 50 cents, notes whose reconstruction keeps the pitch ({s['ceiling_keeps']}) | "
             f"{s['continuation_of_kept']:.0%} | >= 90 % |",
             f"| continuation within 50 cents, all voiced prompts ({s['voiced_prompts']}) | {s['continuation_all']:.0%} | "
             f"(ceiling {s['ceiling']:.0%}) |",
+            f"| ... by register, {reg}: notes the codec keeps ({cnt('kept')}) | {pct('continuation_of_kept')} | |",
             f"| label-conditioned: within 50 cents of the asked pitch | {s['label_within_50']:.0%} | >= 85 % |",
+            f"| ... by register ({cnt('notes')} notes) | {pct('label_within_50')} | |",
             f"| ... the held-out notes themselves / their codec reconstruction, at their label (the measure's ceilings) | "
             f"{s['label_ceiling_notes']:.0%} / {s['label_ceiling_codec']:.0%} | |",
             f"| label-conditioned: octave errors | {s['label_octave_errors']:.1%} | <= 5 % |",
@@ -269,6 +285,21 @@ def table(res) -> list:
              f"{res['rtf']['without_cfg']:.3f} | <= 0.25 |"] if 'rtf' in res else [])
 
 
+def _source(a) -> str:
+    "Which LM was measured: the checkpoint, a weights folder, or the bundled one with its steps (read from its card)."
+    if a.ckpt or a.weights: return 'checkpoint' if a.ckpt else a.weights
+    card = json.loads((weights_dir()/'lm.card.json').read_text())
+    return f"bundled (LM step {card['steps']})"
+
+
+def _grid(v:str):
+    "argparse type for --grid: 'full', or the guidance scales to sweep at T 0.7 (None = off)."
+    named = dict(cfg='off,3,5', guidance='3,5,8')
+    if v == 'full': return v
+    try: return [None if x == 'off' else float(x) for x in named.get(v, v).split(',')]
+    except ValueError: raise argparse.ArgumentTypeError(f"expected full, cfg, guidance or scales like 'off,5,8', got {v!r}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--n-notes', type=int, default=0, help='0: every note of the split')
@@ -279,7 +310,11 @@ def main():
     ap.add_argument('--publish', action='store_true', help='also write the compact figures to codectok/results (the chapters read them)')
     ap.add_argument('--part', default='0/1', help='k/n: this process measures notes k, k+n, ... (n processes in parallel)')
     ap.add_argument('--merge', action='store_true', help='with --part 0/n: merge the n parts written before')
-    ap.add_argument('--grid', default='full', choices=('full', 'cfg'), help="--sweep: every setting, or only guidance off / 3 / 5 at T 0.7")
+    ap.add_argument('--grid', default='full', type=_grid,
+                    help="--sweep: 'full' (every setting), or guidance scales at T 0.7: 'cfg' (off, 3, 5), "
+                         "'guidance' (3, 5, 8) or a list such as 'off,5,8'")
+    ap.add_argument('--resummarise', action='store_true', help='recompute the summary and tables from the saved '
+                    'per-note results (no generation; keeps their interpolation and real-time factors)')
     ap.add_argument('--sweep', action='store_true', help='the settings grid on --split (use valid) instead of the measures')
     ap.add_argument('--weights', default=None)
     ap.add_argument('--temperature', type=float, default=SAMPLING['temperature'], help='default: the bundled default')
@@ -293,8 +328,7 @@ def main():
     lm, cond = load_models(a.ckpt, a.weights, a.n_q)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     if a.sweep:
-        grid = SWEEP if a.grid == 'full' else [g for g in SWEEP if g['temperature'] == 0.7 and g['top_k'] is None
-                                               and g['cfg_scale'] in (None, 3.0, 5.0)]
+        grid = SWEEP if a.grid == 'full' else [dict(cfg_scale=c, temperature=0.7, top_k=None) for c in a.grid]
         k, n = (int(x) for x in a.part.split('/'))
         if a.merge:                             # the parts' rows, in the grid's order
             parts = [json.loads((out/f'{a.name}_sweep.part{i}of{n}.json').read_text()) for i in range(n)]
@@ -307,7 +341,7 @@ def main():
         if n > 1 and not a.merge:               # one of n processes: settings k, k+n, ...
             atomic_write(out/f'{a.name}_sweep.part{k}of{n}.json', lambda t: Path(t).write_text(json.dumps(sw)))
             print(f"wrote sweep part {k} of {n}; when all are done: --sweep --part 0/{n} --merge"); return
-        sw['source'] = 'checkpoint' if a.ckpt else (a.weights or 'bundled')
+        sw['source'] = _source(a)
         lines = [f"# Prompted LM: sampling settings on the {a.split} split ({sw['n_notes']} notes, 2 s each)", "",
                  f"Models: {sw['source']}; script: benchmarks/eval_prompted_lm.py --sweep.", ""] + sweep_table(sw)
         atomic_write(out/f'{a.name}_sweep.json', lambda t: Path(t).write_text(json.dumps(sw, indent=1)))
@@ -323,14 +357,18 @@ def main():
         res = evaluate(a, run, notes_of(a.split, a.n_notes), (k, n))
         atomic_write(out/f'{a.name}.part{k}of{n}.json', lambda t: Path(t).write_text(json.dumps(res)))
         print(f"wrote part {k} of {n}; when all are done: --part 0/{n} --merge"); return
-    if a.merge:
-        paths = [out/f'{a.name}.part{i}of{n}.json' for i in range(n)]
-        res = merge([json.loads(p.read_text()) for p in paths])
-    else: res = evaluate(a, run, notes_of(a.split, a.n_notes))
-    res['split'], res['source'] = a.split, 'checkpoint' if a.ckpt else (a.weights or 'bundled')
-    res['rtf'] = rtf(run)
+    if a.resummarise:
+        res = json.loads((out/f'{a.name}.json').read_text()); summarise(res)
+    else:
+        if a.merge:
+            paths = [out/f'{a.name}.part{i}of{n}.json' for i in range(n)]
+            res = merge([json.loads(p.read_text()) for p in paths])
+        else: res = evaluate(a, run, notes_of(a.split, a.n_notes))
+        res['split'], res['source'] = a.split, _source(a)
+        res['rtf'] = rtf(run)
     lines = [f"# Prompted LM: the measures of issue 35 ({a.split} split, {res['n_notes']} notes)", "",
-             f"Settings: T={a.temperature}, CFG scale {a.cfg_scale}, top-k {a.top_k}; "
+             f"Settings: T={res['settings']['temperature']}, CFG scale {res['settings']['cfg_scale']}, "
+             f"top-k {res['settings']['top_k']}; "
              f"models: {res['source']}; script: benchmarks/eval_prompted_lm.py.", ""] + table(res)
     atomic_write(out/f'{a.name}.json', lambda t: Path(t).write_text(json.dumps(res, indent=1)))
     if a.publish:                              # the figures the chapters show, shipped with the package

@@ -160,7 +160,8 @@ def _check_codec_name(trained:str|None, codec, what:str) -> None:
 
 PROMPT_SECONDS = 2.0     # the prompt encoder embeds (at most) the first 2 s, as in training
 # the sampling defaults of `lm_generate`, the CLI and the demo, chosen on held-out notes by
-# `benchmarks/eval_prompted_lm.py --sweep` (results: benchmarks/results/eval_prompted_lm_sweep.md)
+# `benchmarks/eval_prompted_lm.py --sweep` (results: benchmarks/results/eval_prompted_lm_sweep.md; guidance 3, 5 and 8
+# on 96 and 256 notes: eval_prompted_lm_guidance96_sweep.md, eval_prompted_lm_guidance256_sweep.md)
 SAMPLING = dict(temperature=0.7, top_k=None, cfg_scale=5.0)
 
 def resolve_cfg(lm:CodecLM, cfg_scale='auto') -> float|None:

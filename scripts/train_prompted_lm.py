@@ -250,22 +250,27 @@ def _quiet_wait():
 
 def train(minutes:float, seed:int=0, ckpt_minutes:float=5.0, val_every:int=500, data_version:str='v2',
           total_steps:int|None=None, p_phrase:float=0.25, p_onset:float=0.5, p_drop_audio:float|None=None,
-          restart_lr:float|None=None, n_q:int=8) -> dict:
+          restart_lr:float|None=None, n_q:int=8, p_drop_labels:float|None=None) -> dict:
     lm, cond = new_models(n_q)
     lm.train(); cond.train()
     params = list(lm.parameters()) + list(cond.parameters())
     opt = torch.optim.AdamW(params, lr=PEAK_LR, betas=(0.9, 0.95), weight_decay=0.01)
     state = load_ckpt(lm, cond, opt) or dict(step=0, wall_minutes=0.0, runs=[], log=[], n_q=lm.config.n_q,
                                              init_card=_shipped_card())
+    if restart_lr and state.get('restart'):                  # the schedule this run ends, kept for the card
+        state.setdefault('restarts', []).append(state['restart'][:2] + [state.get('total_steps', TOTAL_STEPS)])
     if total_steps: state['total_steps'] = total_steps       # the schedule's length, kept by the runs that follow
     total = state.setdefault('total_steps', TOTAL_STEPS)
     if restart_lr: state['restart'] = [state['step'], restart_lr]     # a new cosine from here to `total`
     restart = tuple(state['restart']) if state.get('restart') else None
     if p_drop_audio is not None: state['p_drop_audio'] = p_drop_audio  # kept by the runs that follow
+    if p_drop_labels is not None: state['p_drop_labels'] = p_drop_labels
     cond.p_drop_audio = state.get('p_drop_audio', cond.p_drop_audio)
+    cond.p_drop_labels = state.get('p_drop_labels', cond.p_drop_labels)
     tr, va = load_split('train', data_version), load_split('valid', 'v1')    # one fixed validation set for every run
     state.setdefault('data', []).append(dict(step=state['step'], data=data_version, notes=len(tr['codes']),
-                                             p_phrase=p_phrase, p_onset=p_onset, p_drop_audio=cond.p_drop_audio))
+                                             p_phrase=p_phrase, p_onset=p_onset, p_drop_audio=cond.p_drop_audio,
+                                             p_drop_labels=cond.p_drop_labels))
     g = torch.Generator().manual_seed(seed * 100_003 + state['step'])       # a resumed run draws new batches
     t_start, t_ck, step0, losses = time.time(), time.time(), state['step'], []
     print(f"train: {len(tr['codes'])} notes + {len(tr['phrases'])} phrases; resuming at step {step0}", flush=True)
@@ -334,14 +339,16 @@ def ship(out:Path|None=None, n_q:int=8) -> dict:
         steps=st['step'] + init.get('steps', 0), batch=BATCH, lr=PEAK_LR,
         wall_minutes=round(st['wall_minutes'] + init.get('wall_minutes', 0), 1), figures=fig, sampling_defaults=SAMPLING,
         history=(f"{init['history']}; then (step {init['steps']}) codebooks 0-{K - 1} only, embeddings and heads sliced "
-                 f"from it: {st['step']} steps, " + _data_history(st) + _restart_history(st, init['steps'])) if init else
+                 f"from it: {st['step']} steps, " + _data_history(st, init['steps']) + _restart_history(st, init['steps'])) if init else
                 f"warm start from the label-conditioned LM v1 (8,090 steps on 2,290 notes); "
                 + _data_history(st) + _restart_history(st),
         commands=[c for c in init['commands'] if not c.endswith(' ship')]
                  + [f"python scripts/train_prompted_lm.py train --n-q {K} --data v2 --minutes 80 --total-steps "
-                    f"{st['total_steps']} --p-onset 0.8 --p-phrase 0.1 --p-drop-audio {st.get('p_drop_audio', 0.2):g} "
-                    f"--restart-lr {st['restart'][1]:g}  # resumed runs keep these",
-                    f"python scripts/train_prompted_lm.py ship --n-q {K}"] if init else ["python scripts/train_prompted_lm.py data",
+                    f"{end} --p-onset 0.8 --p-phrase 0.1 --p-drop-audio {d.get('p_drop_audio', 0.2):g} "
+                    + (f"--p-drop-labels {d['p_drop_labels']:g} " if 'p_drop_labels' in d else '')
+                    + f"--restart-lr {peak:g}  # from step {s0 + init['steps']}; resumed runs keep these"
+                    for s0, peak, end, d in _k_runs(st)]
+                 + [f"python scripts/train_prompted_lm.py ship --n-q {K}"] if init else ["python scripts/train_prompted_lm.py data",
                   "python scripts/train_prompted_lm.py train --data v2 --minutes 115 --total-steps 4000  # resumed runs",
                   "python scripts/train_prompted_lm.py train --data v2 --minutes 60 --p-phrase 0.1 --p-onset 0.8  # to step 3654"]
                  + ([f"python scripts/train_prompted_lm.py train --data v2 --minutes 80 --total-steps {st['total_steps']} "
@@ -352,17 +359,25 @@ def ship(out:Path|None=None, n_q:int=8) -> dict:
     return fig
 
 
-def _data_history(st:dict) -> str:
-    "The card's words for the data each run of a checkpoint trained on."
-    return "; ".join(f"{d['data']} data from step {d['step']}" + (
+def _data_history(st:dict, offset:int=0) -> str:
+    "The card's words for the data each run of a checkpoint trained on (steps counted from `offset`)."
+    return "; ".join(f"{d['data']} data from step {d['step'] + offset}" + (
         f" (windows: {d['p_phrase']:.0%} phrases, {d['p_onset']:.0%} of note windows at the onset"
-        + (f"; sound dropped {d['p_drop_audio']:.0%}" if 'p_drop_audio' in d else '') + ")"
+        + (f"; sound dropped {d['p_drop_audio']:.0%}" if 'p_drop_audio' in d else '')
+        + (f", labels {d['p_drop_labels']:.0%}" if 'p_drop_labels' in d else '') + ")"
         if 'p_onset' in d else '') for d in st.get('data', []))
 
 
 def _restart_history(st:dict, offset:int=0) -> str:
-    r = st.get('restart')
-    return f"; a new cosine from lr {r[1]:g} at step {r[0] + offset} to step {st['total_steps'] + offset}" if r else ''
+    "The card's words for each new cosine of a checkpoint's runs (the ended ones in `restarts`, then the current)."
+    rs = st.get('restarts', []) + ([st['restart'][:2] + [st['total_steps']]] if st.get('restart') else [])
+    return "".join(f"; a new cosine from lr {peak:g} at step {s0 + offset} to step {end + offset}" for s0, peak, end in rs)
+
+
+def _k_runs(st:dict) -> list:
+    "(step0, peak, end, data entry) of each cosine of a checkpoint's runs: one command line each on the card."
+    rs = st.get('restarts', []) + [st['restart'][:2] + [st['total_steps']]]
+    return [(s0, peak, end, next((d for d in st['data'] if d['step'] >= s0), st['data'][-1])) for s0, peak, end in rs]
 
 
 def prompt_cond_rows(split:dict):
@@ -388,6 +403,7 @@ def main(argv=None):
     ap.add_argument('--p-phrase', type=float, default=0.25, help='train: share of windows cut from phrases')
     ap.add_argument('--p-onset', type=float, default=0.5, help='train: share of note windows that start at the onset')
     ap.add_argument('--p-drop-audio', type=_probability, default=None, help="train: how often a sound's embedding is dropped (kept in state.json)")
+    ap.add_argument('--p-drop-labels', type=_probability, default=None, help="train: how often the labels are dropped (kept in state.json)")
     ap.add_argument('--restart-lr', type=float, default=None, help='train: start a new cosine from this peak at the current step')
     ap.add_argument('--splits', default='train,valid,test', help='data: which splits to render')
     ap.add_argument('--n-q', type=int, default=8, choices=(4, 8), help='train / ship / val: model the first 4 codebooks '
@@ -400,7 +416,7 @@ def main(argv=None):
     elif a.job == 'data-v1': print(data_v1())
     elif a.job == 'train': train(a.minutes, a.seed, data_version=a.data, total_steps=a.total_steps,
                                  p_phrase=a.p_phrase, p_onset=a.p_onset, p_drop_audio=a.p_drop_audio,
-                                 restart_lr=a.restart_lr, n_q=a.n_q)
+                                 restart_lr=a.restart_lr, n_q=a.n_q, p_drop_labels=a.p_drop_labels)
     elif a.job == 'ship': ship(n_q=a.n_q)
     elif a.job == 'val':
         lm, cond = new_models(a.n_q); st = load_ckpt(lm, cond)

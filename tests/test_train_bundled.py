@@ -124,3 +124,18 @@ def test_maskgit_card_keeps_each_parts_data_without_nesting():
     assert one == dict(coarse='v2 windows', c2f='v1 windows')
     two = train_bundled.card_data_by_part(dict(data='x', data_by_part=one), ['c2f'], 'v2 windows')
     assert two == dict(coarse='v2 windows', c2f='v2 windows')
+
+
+def test_prompted_lm_card_keeps_every_restart_and_dropout():
+    "A second new cosine does not overwrite the first on the card, and each run's label dropout is said once."
+    import train_prompted_lm as t
+    st = dict(total_steps=6000, restarts=[[0, 4e-4, 3000]], restart=[3000, 3e-4],
+              data=[dict(step=0, data='v2', p_phrase=0.1, p_onset=0.8, p_drop_audio=0.6),
+                    dict(step=3000, data='v2', p_phrase=0.1, p_onset=0.8, p_drop_audio=0.6, p_drop_labels=0.4)])
+    h = t._restart_history(st, 5900)
+    assert h == "; a new cosine from lr 0.0004 at step 5900 to step 8900; a new cosine from lr 0.0003 at step 8900 to step 11900"
+    assert "v2 data from step 8900" in t._data_history(st, 5900)                 # steps counted from the cut
+    assert t._data_history(st).count("labels 40%") == 1 and 'labels' not in t._data_history(dict(data=st['data'][:1]))
+    runs = t._k_runs(st)
+    assert [(s0, peak, end) for s0, peak, end, _ in runs] == [(0, 4e-4, 3000), (3000, 3e-4, 6000)]
+    assert [d.get('p_drop_labels') for *_, d in runs] == [None, 0.4]     # each cosine with the data it trained on
