@@ -376,7 +376,7 @@ def _restart_history(st:dict, offset:int=0) -> str:
 
 def _k_runs(st:dict) -> list:
     "(step0, peak, end, data entry) of each cosine of a checkpoint's runs: one command line each on the card."
-    rs = st.get('restarts', []) + [st['restart'][:2] + [st['total_steps']]]
+    rs = st.get('restarts', []) + [(st.get('restart') or [0, PEAK_LR])[:2] + [st['total_steps']]]
     return [(s0, peak, end, next((d for d in st['data'] if d['step'] >= s0), st['data'][-1])) for s0, peak, end in rs]
 
 

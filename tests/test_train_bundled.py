@@ -139,3 +139,5 @@ def test_prompted_lm_card_keeps_every_restart_and_dropout():
     runs = t._k_runs(st)
     assert [(s0, peak, end) for s0, peak, end, _ in runs] == [(0, 4e-4, 3000), (3000, 3e-4, 6000)]
     assert [d.get('p_drop_labels') for *_, d in runs] == [None, 0.4]     # each cosine with the data it trained on
+    plain = dict(total_steps=3000, data=st['data'][:1])                       # a run that never restarted: one line
+    assert [r[:3] for r in t._k_runs(plain)] == [(0, t.PEAK_LR, 3000)] and t._restart_history(plain) == ''
