@@ -325,8 +325,10 @@ def main():
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'))
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    lm, cond = load_models(a.ckpt, a.weights, a.n_q)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    if a.resummarise and not (out/f'{a.name}.json').is_file():
+        ap.error(f"--resummarise reads the saved results {out/f'{a.name}.json'}, which do not exist; run the measures first.")
+    lm, cond = (None, None) if a.resummarise and not a.sweep else load_models(a.ckpt, a.weights, a.n_q)
     if a.sweep:
         grid = SWEEP if a.grid == 'full' else [dict(cfg_scale=c, temperature=0.7, top_k=None) for c in a.grid]
         k, n = (int(x) for x in a.part.split('/'))
@@ -350,23 +352,23 @@ def main():
             atomic_write(pub/f'{a.name}_sweep.json', lambda t: Path(t).write_text(json.dumps(sw, indent=1)))
         atomic_write(out/f'{a.name}_sweep.md', lambda t: Path(t).write_text('\n'.join(lines) + '\n'))
         print('\n'.join(lines)); return
-    run = Runner(lm, cond, get_codec('mini', n_q=lm.config.n_q), load_prompt_encoder(), a.temperature,
-                 None if a.cfg_scale in (0, 1) else a.cfg_scale, a.top_k)
-    k, n = (int(x) for x in a.part.split('/'))
-    if n > 1 and not a.merge:                  # one of n processes: write its part, merge later
-        res = evaluate(a, run, notes_of(a.split, a.n_notes), (k, n))
-        atomic_write(out/f'{a.name}.part{k}of{n}.json', lambda t: Path(t).write_text(json.dumps(res)))
-        print(f"wrote part {k} of {n}; when all are done: --part 0/{n} --merge"); return
-    if a.resummarise:
+    if a.resummarise:                          # the saved per-note results: no models, no generation
         res = json.loads((out/f'{a.name}.json').read_text()); summarise(res)
     else:
+        run = Runner(lm, cond, get_codec('mini', n_q=lm.config.n_q), load_prompt_encoder(), a.temperature,
+                     None if a.cfg_scale in (0, 1) else a.cfg_scale, a.top_k)
+        k, n = (int(x) for x in a.part.split('/'))
+        if n > 1 and not a.merge:              # one of n processes: write its part, merge later
+            res = evaluate(a, run, notes_of(a.split, a.n_notes), (k, n))
+            atomic_write(out/f'{a.name}.part{k}of{n}.json', lambda t: Path(t).write_text(json.dumps(res)))
+            print(f"wrote part {k} of {n}; when all are done: --part 0/{n} --merge"); return
         if a.merge:
             paths = [out/f'{a.name}.part{i}of{n}.json' for i in range(n)]
             res = merge([json.loads(p.read_text()) for p in paths])
         else: res = evaluate(a, run, notes_of(a.split, a.n_notes))
         res['split'], res['source'] = a.split, _source(a)
         res['rtf'] = rtf(run)
-    lines = [f"# Prompted LM: the measures of issue 35 ({a.split} split, {res['n_notes']} notes)", "",
+    lines = [f"# Prompted LM: the measures of issue 35 ({res['split']} split, {res['n_notes']} notes)", "",
              f"Settings: T={res['settings']['temperature']}, CFG scale {res['settings']['cfg_scale']}, "
              f"top-k {res['settings']['top_k']}; "
              f"models: {res['source']}; script: benchmarks/eval_prompted_lm.py.", ""] + table(res)
